@@ -1,0 +1,63 @@
+# ferrofuse: build, install and test.
+#
+#   make                 build the library into build/lib (libfuse3.so.3 and
+#                        libfuse3.so.4) with build/pkgconfig/fuse3.pc for
+#                        building against the tree without installing
+#   make install         install library, links, headers and fuse3.pc under
+#                        PREFIX (default /usr/local), then run ldconfig
+#   make uninstall       remove what install put there
+#   make test            everything the README's test command runs
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+CARGO ?= cargo
+# The libfuse release whose API and ABI ferrofuse provides.
+FUSE_VERSION = 3.18.3
+REAL = libfuse3.so.$(FUSE_VERSION)
+TOP := $(CURDIR)
+
+.PHONY: all lib install uninstall test clean
+
+all: lib
+
+lib:
+	$(CARGO) build --release
+	mkdir -p build/lib build/pkgconfig
+	cp -f target/release/libfuse3.so build/lib/$(REAL)
+	ln -sf $(REAL) build/lib/libfuse3.so.3
+	ln -sf $(REAL) build/lib/libfuse3.so.4
+	ln -sf $(REAL) build/lib/libfuse3.so
+	sed -e 's|@prefix@|$(TOP)|' -e 's|@includedir@|$(TOP)/include|' \
+	    -e 's|@libdir@|$(TOP)/build/lib|' -e 's|@version@|$(FUSE_VERSION)|' \
+	    pkgconfig/fuse3.pc.in > build/pkgconfig/fuse3-uninstalled.pc
+	cp -f build/pkgconfig/fuse3-uninstalled.pc build/pkgconfig/fuse3.pc
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/fuse3/generated $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 build/lib/$(REAL) $(DESTDIR)$(LIBDIR)/$(REAL)
+	ln -sf $(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so.3
+	ln -sf $(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so.4
+	ln -sf $(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so
+	install -m 644 include/fuse3/*.h $(DESTDIR)$(INCLUDEDIR)/fuse3/
+	install -m 644 include/fuse3/generated/*.h $(DESTDIR)$(INCLUDEDIR)/fuse3/generated/
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@includedir@|$(INCLUDEDIR)|' \
+	    -e 's|@libdir@|$(LIBDIR)|' -e 's|@version@|$(FUSE_VERSION)|' \
+	    pkgconfig/fuse3.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/fuse3.pc
+	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so.3 \
+	      $(DESTDIR)$(LIBDIR)/libfuse3.so.4 $(DESTDIR)$(LIBDIR)/libfuse3.so \
+	      $(DESTDIR)$(PKGCONFIGDIR)/fuse3.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/fuse3
+	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+test:
+	./tools/test.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf build
