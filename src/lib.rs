@@ -8,3 +8,4 @@
 pub mod capi;
 pub mod compat;
 pub mod log;
+pub mod session;
