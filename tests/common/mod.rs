@@ -25,7 +25,11 @@ pub fn lib_dir() -> &'static Path {
     DIR.get_or_init(|| {
         let prof = profile_dir();
         let so = prof.join("libfuse3.so");
-        assert!(so.exists(), "{} missing: cargo did not build the cdylib", so.display());
+        assert!(
+            so.exists(),
+            "{} missing: cargo did not build the cdylib",
+            so.display()
+        );
         let dir = prof.join("ferrofuse-lib");
         std::fs::create_dir_all(dir.join("pkgconfig")).unwrap();
         for name in ["libfuse3.so", "libfuse3.so.3", "libfuse3.so.4"] {
@@ -137,6 +141,32 @@ pub fn libfuse_source(suite: Suite) -> PathBuf {
     );
     let out = run(Command::new("sh").arg("-c").arg(&script).current_dir(&dir));
     let tree = dir.join(out.trim().trim_end_matches('/'));
-    assert!(tree.join("meson.build").exists(), "no libfuse tree in {}", dir.display());
+    assert!(
+        tree.join("meson.build").exists(),
+        "no libfuse tree in {}",
+        dir.display()
+    );
     tree
+}
+
+/// Real libfuse built from `suite`'s sources with meson (library, examples
+/// and test programs; release build), once, kept under the cache. Returns
+/// the meson build directory (lib/libfuse3.so.*, example/*, test/*).
+pub fn real_libfuse_build(suite: Suite) -> PathBuf {
+    let src = libfuse_source(suite);
+    let build = cache_dir().join(format!("build-{}", suite.name()));
+    let script = format!(
+        "exec 9>{lock} && flock 9 && \\
+         if [ ! -f {b}/.ferrofuse-done ]; then \\
+           rm -rf {b} && \\
+           meson setup {b} {src} -Dutils=false -Dexamples=true -Dtests=true \\
+             --buildtype=release >{b}.log 2>&1 && ninja -C {b} >>{b}.log 2>&1 && \\
+           touch {b}/.ferrofuse-done || {{ tail -n 30 {b}.log >&2; exit 1; }}; \\
+         fi",
+        lock = cache_dir().join(".build.lock").display(),
+        b = build.display(),
+        src = src.display(),
+    );
+    run(Command::new("sh").arg("-c").arg(&script));
+    build
 }
