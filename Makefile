@@ -19,7 +19,7 @@ FUSE_VERSION = 3.18.3
 REAL = libfuse3.so.$(FUSE_VERSION)
 TOP := $(CURDIR)
 
-.PHONY: all lib install uninstall test clean
+.PHONY: all lib install uninstall test demo clean
 
 all: lib
 
@@ -54,6 +54,9 @@ uninstall:
 	      $(DESTDIR)$(PKGCONFIGDIR)/fuse3.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/fuse3
 	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+demo:
+	./tools/demo.sh
 
 test:
 	./tools/test.sh
