@@ -6,6 +6,8 @@
 #   make install         install library, links, headers and fuse3.pc under
 #                        PREFIX (default /usr/local), then run ldconfig
 #   make uninstall       remove what install put there
+#   make demo            the README's main command: build, then run one of
+#                        libfuse's own examples on ferrofuse
 #   make test            everything the README's test command runs
 
 PREFIX ?= /usr/local
@@ -18,6 +20,9 @@ CARGO ?= cargo
 FUSE_VERSION = 3.18.3
 REAL = libfuse3.so.$(FUSE_VERSION)
 TOP := $(CURDIR)
+# What `lib` stages and `install` installs (tests point these elsewhere).
+LIBSO ?= target/release/libfuse3.so
+BUILDDIR ?= build
 
 .PHONY: all lib install uninstall test demo clean
 
@@ -25,19 +30,19 @@ all: lib
 
 lib:
 	$(CARGO) build --release
-	mkdir -p build/lib build/pkgconfig
-	cp -f target/release/libfuse3.so build/lib/$(REAL)
-	ln -sf $(REAL) build/lib/libfuse3.so.3
-	ln -sf $(REAL) build/lib/libfuse3.so.4
-	ln -sf $(REAL) build/lib/libfuse3.so
+	mkdir -p $(BUILDDIR)/lib $(BUILDDIR)/pkgconfig
+	cp -f $(LIBSO) $(BUILDDIR)/lib/$(REAL)
+	ln -sf $(REAL) $(BUILDDIR)/lib/libfuse3.so.3
+	ln -sf $(REAL) $(BUILDDIR)/lib/libfuse3.so.4
+	ln -sf $(REAL) $(BUILDDIR)/lib/libfuse3.so
 	sed -e 's|@prefix@|$(TOP)|' -e 's|@includedir@|$(TOP)/include|' \
-	    -e 's|@libdir@|$(TOP)/build/lib|' -e 's|@version@|$(FUSE_VERSION)|' \
-	    pkgconfig/fuse3.pc.in > build/pkgconfig/fuse3-uninstalled.pc
-	cp -f build/pkgconfig/fuse3-uninstalled.pc build/pkgconfig/fuse3.pc
+	    -e 's|@libdir@|$(abspath $(BUILDDIR))/lib|' -e 's|@version@|$(FUSE_VERSION)|' \
+	    pkgconfig/fuse3.pc.in > $(BUILDDIR)/pkgconfig/fuse3-uninstalled.pc
+	cp -f $(BUILDDIR)/pkgconfig/fuse3-uninstalled.pc $(BUILDDIR)/pkgconfig/fuse3.pc
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/fuse3/generated $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 755 build/lib/$(REAL) $(DESTDIR)$(LIBDIR)/$(REAL)
+	install -m 755 $(BUILDDIR)/lib/$(REAL) $(DESTDIR)$(LIBDIR)/$(REAL)
 	ln -sf $(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so.3
 	ln -sf $(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so.4
 	ln -sf $(REAL) $(DESTDIR)$(LIBDIR)/libfuse3.so
@@ -63,4 +68,4 @@ test:
 
 clean:
 	$(CARGO) clean
-	rm -rf build
+	rm -rf $(BUILDDIR)
