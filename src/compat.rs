@@ -101,6 +101,90 @@ impl Abi {
     }
 }
 
+// ---------------------------------------------------------------------------
+// The flavour of a caller that passes no session.
+//
+// A few exports take no session argument yet read or write a layout-dependent
+// struct: `fuse_buf_copy` and `fuse_buf_size` (the stride of
+// `fuse_bufvec::buf[]` is 40 bytes for a 3.14-built caller and 48 for a
+// 3.17+-built one) and `fuse_apply_conn_info_opts` (`want` only, or
+// `want_ext` through the feature flags). They ask [`current_abi`], which
+// answers, in this order:
+//
+// 1. the flavour of the filesystem callback running on this thread: the
+//    dispatcher wraps every call into the filesystem in a [`CallbackAbi`]
+//    guard carrying its session's flavour, so code called from a callback
+//    gets the flavour of the binary that registered that callback;
+// 2. otherwise the flavour of the session created last in this process
+//    ([`set_process_abi`], called by every session constructor): a process
+//    outside any callback (say, its own receive/process loop, or code in
+//    `main`) almost always serves one filesystem;
+// 3. otherwise (no session yet) the 3.17+ layouts, the ones our own headers
+//    declare.
+//
+// A process mixing 3.14- and 3.17-built code outside callbacks can still be
+// guessed wrong; nothing at run time can tell them apart there.
+// ---------------------------------------------------------------------------
+
+thread_local! {
+    static CALLBACK_ABI: std::cell::Cell<Option<Abi>> = const { std::cell::Cell::new(None) };
+}
+
+/// 0: no session created yet; otherwise `abi_to_u8`.
+static PROCESS_ABI: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+const fn abi_to_u8(abi: Abi) -> u8 {
+    match abi {
+        Abi::V3_14 => 1,
+        Abi::V3_17 => 2,
+    }
+}
+
+/// Marks the current thread as running a filesystem callback of flavour
+/// `abi` until the guard is dropped (nesting restores the outer flavour).
+#[must_use = "the flavour is reset when the guard is dropped"]
+#[derive(Debug)]
+pub struct CallbackAbi {
+    prev: Option<Abi>,
+    /// The guard belongs to the thread it was made on.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl CallbackAbi {
+    /// Enters a callback of a filesystem built with the `abi` layouts.
+    pub fn enter(abi: Abi) -> CallbackAbi {
+        let prev = CALLBACK_ABI.with(|c| c.replace(Some(abi)));
+        CallbackAbi {
+            prev,
+            _not_send: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for CallbackAbi {
+    fn drop(&mut self) {
+        let prev = self.prev;
+        CALLBACK_ABI.with(|c| c.set(prev));
+    }
+}
+
+/// Records the flavour of the session created last in this process.
+pub fn set_process_abi(abi: Abi) {
+    PROCESS_ABI.store(abi_to_u8(abi), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The flavour to assume for a caller that passes no session: the running
+/// callback's, else the last session's, else 3.17+ (see the rule above).
+pub fn current_abi() -> Abi {
+    if let Some(abi) = CALLBACK_ABI.with(|c| c.get()) {
+        return abi;
+    }
+    match PROCESS_ABI.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => Abi::V3_14,
+        _ => Abi::V3_17,
+    }
+}
+
 /// `struct fuse_file_info` as libfuse 3.14 lays it out (40 bytes).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -208,6 +292,47 @@ mod tests {
         assert_eq!(offset_of!(fuse_config_v314, show_help), 108);
         assert_eq!(offset_of!(fuse_config_v314, modules), 112);
         assert_eq!(offset_of!(fuse_config_v314, debug), 120);
+    }
+
+    #[test]
+    fn current_abi_prefers_the_callback_then_the_process() {
+        // Runs on its own thread so the thread-local starts empty; the
+        // process-wide value is shared with other tests, so only the
+        // callback rule is asserted here.
+        std::thread::spawn(|| {
+            {
+                let _g = CallbackAbi::enter(Abi::V3_14);
+                assert_eq!(current_abi(), Abi::V3_14);
+                {
+                    let _h = CallbackAbi::enter(Abi::V3_17);
+                    assert_eq!(current_abi(), Abi::V3_17);
+                }
+                assert_eq!(current_abi(), Abi::V3_14);
+            }
+            assert_eq!(CALLBACK_ABI.with(|c| c.get()), None);
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn process_abi_is_used_outside_callbacks() {
+        // Other tests never depend on the process-wide value (they enter a
+        // CallbackAbi), so changing it here is harmless.
+        std::thread::spawn(|| {
+            set_process_abi(Abi::V3_14);
+            assert_eq!(current_abi(), Abi::V3_14);
+            {
+                let _g = CallbackAbi::enter(Abi::V3_17);
+                assert_eq!(current_abi(), Abi::V3_17);
+            }
+            set_process_abi(Abi::V3_17);
+            assert_eq!(current_abi(), Abi::V3_17);
+            PROCESS_ABI.store(0, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(current_abi(), Abi::V3_17);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
