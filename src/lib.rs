@@ -5,6 +5,7 @@
 //! pointers, converts between libfuse's two struct layouts ([`compat`]) and
 //! delegates to safe Rust modules that know nothing of C.
 
+pub mod buf;
 pub mod capi;
 pub mod compat;
 pub mod log;
