@@ -361,6 +361,11 @@ pub type fuse_fill_dir_t = Option<
     ) -> c_int,
 >;
 
+/// `fuse_module_factory_t`: what a high-level module registers with
+/// `FUSE_REGISTER_MODULE`; `fs` is a NULL-terminated array.
+pub type fuse_module_factory_t =
+    Option<unsafe extern "C" fn(args: *mut fuse_args, fs: *mut *mut fuse_fs) -> *mut fuse_fs>;
+
 /// `fuse_log_func_t` takes a `va_list`, which Rust cannot spell; callers of
 /// this type live in `log.c`.
 pub type fuse_log_func_t = Option<unsafe extern "C" fn()>;
