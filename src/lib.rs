@@ -8,5 +8,7 @@
 pub mod buf;
 pub mod capi;
 pub mod compat;
+pub mod dirent;
+pub mod kernel;
 pub mod log;
 pub mod session;
