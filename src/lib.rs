@@ -11,4 +11,5 @@ pub mod compat;
 pub mod dirent;
 pub mod kernel;
 pub mod log;
+pub mod loop_config;
 pub mod session;
