@@ -8,6 +8,7 @@
 pub mod buf;
 pub mod capi;
 pub mod compat;
+pub mod conn;
 pub mod dirent;
 pub mod kernel;
 pub mod log;
