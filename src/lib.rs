@@ -13,4 +13,5 @@ pub mod dirent;
 pub mod kernel;
 pub mod log;
 pub mod loop_config;
+pub mod opt;
 pub mod session;
