@@ -72,6 +72,28 @@ const V314: Expect = Expect {
     test_programs: 5,
 };
 
+/// A scratch dir of this process: other `cargo test` runs in the same tree
+/// must not wipe its builds. Dirs left by processes that are gone (a failed
+/// run keeps its builds for a look) are removed on first use.
+fn work_dir(name: &str) -> PathBuf {
+    static PRUNE: OnceLock<()> = OnceLock::new();
+    PRUNE.get_or_init(|| {
+        let root = profile_dir().join("test-scratch");
+        for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let pid = n.rsplit_once('.').map(|(_, p)| p);
+            if n.starts_with("examples-")
+                && pid.is_some_and(|p| {
+                    p.parse::<u32>().is_ok() && !Path::new("/proc").join(p).exists()
+                })
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
+    scratch(&format!("{name}.{}", std::process::id()))
+}
+
 /// A libfuse3 to build against: its fuse3.pc and what the .pc must point at.
 struct Lib {
     name: &'static str,
@@ -99,7 +121,7 @@ fn real_libfuse() -> &'static Lib {
     static LIB: OnceLock<Lib> = OnceLock::new();
     LIB.get_or_init(|| {
         let build = real_libfuse_build(Suite::Sid);
-        let dest = scratch("examples-real-install");
+        let dest = work_dir("examples-real-install");
         let script = format!(
             "exec 9>{lock} && flock 9 && meson install -C {b} --destdir {d} --no-rebuild --quiet",
             lock = cache_dir().join(".build.lock").display(),
@@ -251,6 +273,43 @@ fn imports(bin: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The libfuse symbols (name@version) `bin` imports.
+fn fuse_imports(bin: &Path) -> Vec<String> {
+    let mut v: Vec<String> = imports(bin)
+        .into_iter()
+        .filter(|s| s.starts_with("fuse_") || s.starts_with("cuse_"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Our headers must route every call to the same versioned symbol as
+/// libfuse 3.18.3's: compares the imports of each program built both ways.
+fn assert_same_imports<'a>(pairs: impl Iterator<Item = (&'a str, PathBuf, PathBuf)>) -> usize {
+    let mut diffs = Vec::new();
+    let mut n = 0;
+    for (name, ours, real) in pairs {
+        let (a, b) = (fuse_imports(&ours), fuse_imports(&real));
+        if a != b {
+            let only = |x: &[String], y: &[String]| -> Vec<String> {
+                x.iter().filter(|s| !y.contains(s)).cloned().collect()
+            };
+            diffs.push(format!(
+                "{name}: only with ferrofuse's headers {:?}, only with libfuse's {:?}",
+                only(&a, &b),
+                only(&b, &a)
+            ));
+        }
+        n += 1;
+    }
+    assert!(
+        diffs.is_empty(),
+        "programs bind to other libfuse symbols than with libfuse 3.18.3's headers:\n{}",
+        diffs.join("\n")
+    );
+    n
+}
+
 /// Checks that `bin`, if it uses libfuse, needs libfuse3.so.3 and that the
 /// dynamic loader resolves it to ferrofuse's library (with LD_LIBRARY_PATH
 /// `ld_path`, or none: then RUNPATH must do it). Returns whether it does.
@@ -330,7 +389,7 @@ fn assert_private_config_seen(dir: &Path, e: &Expect) {
 
 fn check_standalone(e: &Expect) {
     let src = libfuse_source(e.suite);
-    let dir = scratch(&format!("examples-pc-{}", e.version));
+    let dir = work_dir(&format!("examples-pc-{}", e.version));
     let cfg = dir.join("config");
     std::fs::create_dir_all(&cfg).unwrap();
     std::fs::write(cfg.join("fuse_config.h"), FUSE_CONFIG_H).unwrap();
@@ -410,6 +469,15 @@ fn check_standalone(e: &Expect) {
         }
     }
     assert_private_config_seen(&ours_dir, e);
+    let same = assert_same_imports(ours.iter().filter(|r| r.1 .0 != Outcome::Failed).map(
+        |(name, _)| {
+            (
+                name.as_str(),
+                ours_dir.join(name),
+                dir.join("real").join(name),
+            )
+        },
+    ));
 
     let count = |o: Outcome| ours.values().filter(|r| r.0 == o).count();
     let (standalone, in_tree, failed) = (
@@ -422,13 +490,16 @@ fn check_standalone(e: &Expect) {
         "libfuse {} example/ through fuse3.pc: {} programs: {standalone} built standalone, \
          {in_tree} built with the in-tree fuse_kernel.h only ({}), {failed} fail as with \
          libfuse 3.18.3's headers ({}); of the {built} built, {loading} link libfuse and \
-         load ferrofuse, {} use no libfuse",
+         load ferrofuse, {} use no libfuse; all {same} import the same name@version \
+         set as with libfuse's headers",
         e.version,
         e.programs,
         e.in_tree.join(", "),
         e.failing.iter().map(|f| f.0).collect::<Vec<_>>().join(", "),
         built - loading
     );
+    // Passed: nothing to look at.
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -447,7 +518,7 @@ fn real_libfuse_for_meson() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let real = real_libfuse();
-        let dir = scratch("examples-real-meson-lib");
+        let dir = work_dir("examples-real-meson-lib");
         std::fs::create_dir_all(dir.join("pkgconfig")).unwrap();
         for n in ["libfuse3.so", "libfuse3.so.4"] {
             std::os::unix::fs::symlink(real.libdir.join(n), dir.join(n)).unwrap();
@@ -467,7 +538,7 @@ fn real_libfuse_for_meson() -> &'static Path {
 /// Returns the build dir, the programs meson defines (path in the build dir
 /// → built?) and ninja's output.
 fn meson_build(src: &Path, libdir: &Path, name: &str) -> (PathBuf, BTreeMap<String, bool>, String) {
-    let build = scratch(name).join("build");
+    let build = work_dir(name).join("build");
     run(Command::new(top().join("meson-compat/setup.sh"))
         .arg(src)
         .arg(&build)
@@ -515,7 +586,7 @@ fn check_meson(e: &Expect) {
         p.iter().filter(|e| !e.1).map(|e| e.0.clone()).collect()
     };
 
-    let (_, real, real_log) = meson_build(
+    let (real_build, real, real_log) = meson_build(
         &src,
         real_libfuse_for_meson(),
         &format!("examples-meson-{}-real", e.version),
@@ -574,17 +645,26 @@ fn check_meson(e: &Expect) {
         }
     }
     assert_private_config_seen(&build.join("example"), e);
+    let same = assert_same_imports(
+        ours.iter()
+            .filter(|p| *p.1)
+            .map(|(p, _)| (p.as_str(), build.join(p), real_build.join(p))),
+    );
     let built = ours.values().filter(|b| **b).count();
     eprintln!(
         "libfuse {} through meson-compat: {} programs ({examples} in example/, {tests} in test/): \
          {built} built, {} fail as with libfuse 3.18.3 ({}); {loading} link libfuse and load \
-         ferrofuse through RUNPATH, {} use no libfuse",
+         ferrofuse through RUNPATH, {} use no libfuse; all {same} import the same name@version \
+         set as with libfuse's headers",
         e.version,
         ours.len(),
         ours.len() - built,
         expected_failed.join(", "),
         built - loading
     );
+    for b in [&build, &real_build] {
+        let _ = std::fs::remove_dir_all(b.parent().unwrap());
+    }
 }
 
 #[test]
