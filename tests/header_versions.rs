@@ -13,7 +13,9 @@
 //! * built against real libfuse 3.18.3 (its headers and library), the same
 //!   program must import the very same `name@version` set, and its C++
 //!   build must print the same constants (value and type) and the same
-//!   types of every function, typedef and struct member.
+//!   types of every function, typedef and struct member;
+//! * each header included on its own must declare the same prototypes
+//!   (`cc -aux-info`) as libfuse 3.18.3's.
 
 mod common;
 
@@ -299,5 +301,58 @@ fn same_api_as_libfuse_3_18_3_at_every_version() {
             "{cxx}"
         );
         assert!(cxx.contains("fn fuse_session_new_fn "), "{cxx}");
+    });
+}
+
+/// The prototypes `cc -aux-info` lists for a file that includes `header`
+/// alone (libfuse's and the system's), without their source locations.
+fn prototypes(api: &Api, header: &str, v: u32, dir: &Path) -> BTreeSet<String> {
+    let src = dir.join(format!("only-{header}.c"));
+    let out = dir.join(format!("only-{header}.aux"));
+    std::fs::write(&src, format!("#include <{header}>\n")).unwrap();
+    let mut cmd = Command::new("cc");
+    cmd.args(["-fsyntax-only", "-Wall", "-Wextra", "-Werror"])
+        .args(["-D_FILE_OFFSET_BITS=64", "-D_GNU_SOURCE"])
+        .arg(format!("-DFUSE_USE_VERSION={v}"));
+    for i in &api.includes {
+        cmd.arg("-I").arg(i);
+    }
+    cmd.arg("-aux-info").arg(&out).arg(&src);
+    run(&mut cmd);
+    std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| match l.split_once("*/ ") {
+            Some((_, decl)) if l.starts_with("/*") => decl.to_string(),
+            _ => l.to_string(),
+        })
+        .collect()
+}
+
+/// Each public header on its own declares the same functions, with the
+/// same prototypes, as libfuse 3.18.3's: a program that includes only
+/// fuse_lowlevel.h sees exactly what it would see with libfuse.
+#[test]
+fn each_header_declares_what_libfuses_declares() {
+    let ours = ours();
+    let src = libfuse_source(Suite::Sid);
+    let cfg = scratch("header_versions-aux-config");
+    std::fs::write(cfg.join("libfuse_config.h"), LIBFUSE_318_CONFIG).unwrap();
+    let real = Api {
+        name: "libfuse-3.18.3",
+        includes: vec![src.join("include"), cfg],
+        libdir: PathBuf::new(),
+    };
+    for_each_version(|v| {
+        let dir = scratch(&format!("header_versions-aux-{v}"));
+        for header in ["fuse_lowlevel.h", "fuse.h", "cuse_lowlevel.h"] {
+            let got = prototypes(&ours, header, v, &dir);
+            let want = prototypes(&real, header, v, &dir);
+            assert!(
+                got.iter().any(|p| p.contains(" fuse_version ")),
+                "{header}: no libfuse prototypes seen"
+            );
+            assert_same_set(&format!("prototypes seen through {header}"), &got, &want);
+        }
     });
 }
