@@ -39,6 +39,8 @@ for d in "$libdir/pkgconfig" "$(dirname "$libdir")/pkgconfig"; do
     if [ -f "$d/fuse3.pc" ]; then pcdir=$d; break; fi
 done
 [ -n "$pcdir" ] || die "no fuse3.pc in $libdir/pkgconfig or $(dirname "$libdir")/pkgconfig"
+grep -q "^Description:.*ferrofuse" "$pcdir/fuse3.pc" ||
+    echo "meson-compat/setup.sh: note: $pcdir/fuse3.pc is not ferrofuse's; building against it anyway" >&2
 
 # The shadow source dir: our build files and links into libfuse's tree.
 shadow=$build.src
