@@ -308,6 +308,44 @@ const C_NAMES: &[(&str, &str)] = &[
     ("fuse_notify_entry_flags", "enum fuse_notify_entry_flags"),
 ];
 
+/// Every `fn` name in src/capi (Rust-internal ones included: excluding
+/// those from cbindgen's output is harmless).
+fn capi_fn_names() -> Vec<String> {
+    fn walk(dir: &Path, names: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, names);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find("fn ") {
+                    let before = rest[..i].chars().next_back();
+                    rest = &rest[i + 3..];
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+    }
+    let mut names = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capi"),
+        &mut names,
+    );
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn exported_functions() -> Vec<String> {
     let map = std::fs::read_to_string("src/capi/fuse3.map").unwrap();
     let mut v: Vec<String> = map
@@ -371,8 +409,14 @@ fn generate(g: &Generated) -> String {
         exclude.extend(other.types.iter().map(|t| t.to_string()));
     }
     exclude.extend(HAND_WRITTEN.iter().map(|t| t.to_string()));
-    // Rust's view of C functions it calls is not part of the API.
-    exclude.push("ferrofuse_log_str".into());
+    // Nothing else with a C signature belongs here either: C functions the
+    // Rust code calls (extern "C" blocks, e.g. libc's backtrace) and
+    // non-exported extern "C" helpers.
+    exclude.extend(
+        capi_fn_names()
+            .into_iter()
+            .filter(|f| !own.contains(&f.as_str())),
+    );
     config.export.exclude = exclude;
     // Constants and enums are hand-written: libfuse spells them as C enums
     // and macros, which Rust constants cannot reproduce.

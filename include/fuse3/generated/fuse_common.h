@@ -67,17 +67,39 @@ bool fuse_set_feature_flag(struct fuse_conn_info *conn, uint64_t flag);
 
 void fuse_unset_feature_flag(struct fuse_conn_info *conn, uint64_t flag);
 
-int fuse_daemonize(int foreground);
-
+/**
+ * The libfuse version as a string, "3.18.3".
+ */
 const char *fuse_pkgversion(void);
 
-void fuse_remove_signal_handlers(struct fuse_session *se);
+/**
+ * The libfuse version number, 318.
+ */
+int fuse_version(void);
 
-int fuse_set_fail_signal_handlers(struct fuse_session *se);
+/**
+ * Detach from the terminal unless `foreground`: fork (the parent exits once
+ * the child is set up), `setsid`, `chdir("/")`, stdio to /dev/null. In the
+ * foreground only `chdir("/")`.
+ */
+int fuse_daemonize(int foreground);
 
+/**
+ * Exit the session on HUP, INT and TERM; ignore PIPE. Only signals at
+ * their default disposition are taken over.
+ */
 int fuse_set_signal_handlers(struct fuse_session *se);
 
-int fuse_version(void);
+/**
+ * Print a backtrace and abort on ILL, TRAP, ABRT, BUS, FPE and SEGV (only
+ * signals at their default disposition are taken over).
+ */
+int fuse_set_fail_signal_handlers(struct fuse_session *se);
+
+/**
+ * Restore the default disposition of the signals these handlers took over.
+ */
+void fuse_remove_signal_handlers(struct fuse_session *se);
 
 void fuse_pollhandle_destroy(struct fuse_pollhandle *ph);
 

@@ -105,10 +105,19 @@ size_t fuse_add_direntry_plus(fuse_req_t req,
                               const struct fuse_entry_param *e,
                               off_t off);
 
+/**
+ * Print available options for `fuse_parse_cmdline()`.
+ */
 void fuse_cmdline_help(void);
 
+/**
+ * Print low-level version information (and fusermount3's).
+ */
 void fuse_lowlevel_help(void);
 
+/**
+ * Print the FUSE kernel interface version, then run `fusermount3 --version`.
+ */
 void fuse_lowlevel_version(void);
 
 int fuse_lowlevel_notify_delete(struct fuse_session *se,

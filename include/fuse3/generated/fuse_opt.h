@@ -31,22 +31,68 @@ typedef int (*fuse_opt_proc_t)(void *data, const char *arg, int key, struct fuse
 extern "C" {
 #endif // __cplusplus
 
-int fuse_opt_add_arg(struct fuse_args *args, const char *arg);
-
-int fuse_opt_add_opt(char **opts, const char *opt);
-
-int fuse_opt_add_opt_escaped(char **opts, const char *opt);
-
-void fuse_opt_free_args(struct fuse_args *args);
-
-int fuse_opt_insert_arg(struct fuse_args *args, int pos, const char *arg);
-
-int fuse_opt_match(const struct fuse_opt *opts, const char *opt);
-
+/**
+ * Parse command line options.
+ *
+ * # Safety
+ * C contract of `fuse_opt_parse`: `args` valid or NULL, `opts` a table
+ * ending with `FUSE_OPT_END` (or NULL), `data` large enough for every
+ * offset in it.
+ */
 int fuse_opt_parse(struct fuse_args *args,
                    void *data,
                    const struct fuse_opt *opts,
                    fuse_opt_proc_t proc_);
+
+/**
+ * Add an option to a comma separated option list.
+ *
+ * # Safety
+ * `opts` must point to NULL or a `malloc`ed string; `opt` a C string.
+ */
+int fuse_opt_add_opt(char **opts, const char *opt);
+
+/**
+ * Add an option, escaping commas and backslashes.
+ *
+ * # Safety
+ * As [`fuse_opt_add_opt`].
+ */
+int fuse_opt_add_opt_escaped(char **opts, const char *opt);
+
+/**
+ * Add an argument to a NULL terminated argument vector.
+ *
+ * # Safety
+ * `args` must be valid, its `argv` NULL or allocated by these functions;
+ * `arg` a C string.
+ */
+int fuse_opt_add_arg(struct fuse_args *args, const char *arg);
+
+/**
+ * Add an argument at the specified position in a NULL terminated argument
+ * vector.
+ *
+ * # Safety
+ * As [`fuse_opt_add_arg`], and `pos <= args->argc`.
+ */
+int fuse_opt_insert_arg(struct fuse_args *args, int pos, const char *arg);
+
+/**
+ * Free the contents of argument list.
+ *
+ * # Safety
+ * `args` must be NULL or valid; an allocated `argv` is freed.
+ */
+void fuse_opt_free_args(struct fuse_args *args);
+
+/**
+ * Check if an option matches.
+ *
+ * # Safety
+ * `opts` a table ending with `FUSE_OPT_END` (or NULL), `opt` a C string.
+ */
+int fuse_opt_match(const struct fuse_opt *opts, const char *opt);
 
 #ifdef __cplusplus
 }  // extern "C"
