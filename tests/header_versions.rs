@@ -15,7 +15,9 @@
 //!   build must print the same constants (value and type) and the same
 //!   types of every function, typedef and struct member;
 //! * each header included on its own must declare the same prototypes
-//!   (`cc -aux-info`) as libfuse 3.18.3's.
+//!   (`cc -aux-info`) as libfuse 3.18.3's;
+//! * libfuse's own examples (memfs_ll.cc and passthrough_hp.cc in C++20
+//!   too) compile with -Wall -Wextra without a diagnostic in our headers.
 
 mod common;
 
@@ -355,4 +357,53 @@ fn each_header_declares_what_libfuses_declares() {
             assert_same_set(&format!("prototypes seen through {header}"), &got, &want);
         }
     });
+}
+
+/// libfuse 3.18.3's example programs (C, and the C++20 memfs_ll.cc and
+/// passthrough_hp.cc) compile against our headers with -Wall -Wextra, and
+/// no diagnostic points into our headers. (tests/examples.rs builds and
+/// links them in full; this is about warnings.)
+#[test]
+fn libfuse_examples_compile_without_warnings_from_our_headers() {
+    let example = libfuse_source(Suite::Sid).join("example");
+    let dir = scratch("header_versions-examples");
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&example)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let name = p.file_stem().and_then(|n| n.to_str()).unwrap_or("");
+            // hello_ll_uds needs libfuse's uninstalled fuse_kernel.h; the
+            // *_client programs do not use libfuse.
+            (ext == "c" || ext == "cc") && name != "hello_ll_uds" && !name.ends_with("_client")
+        })
+        .collect();
+    sources.sort();
+    assert!(sources.len() >= 16, "{sources:?}");
+    let ours = include_dir();
+    for src in &sources {
+        let cxx = src.extension().is_some_and(|e| e == "cc");
+        let mut cmd = Command::new(if cxx { "c++" } else { "cc" });
+        if cxx {
+            cmd.arg("-std=c++20");
+        }
+        cmd.args(["-c", "-Wall", "-Wextra", "-D_FILE_OFFSET_BITS=64", "-I"])
+            .arg(&ours)
+            .arg("-I")
+            .arg(&example)
+            .arg(src)
+            .arg("-o")
+            .arg(dir.join("out.o"));
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {stderr}", src.display());
+        let ours_text = ours.display().to_string();
+        let from_ours: Vec<_> = stderr.lines().filter(|l| l.contains(&ours_text)).collect();
+        assert!(
+            from_ours.is_empty(),
+            "{}: diagnostics in our headers:\n{}",
+            src.display(),
+            from_ours.join("\n")
+        );
+    }
 }
