@@ -63,7 +63,9 @@ struct fuse_file_info {
 	uint32_t noflush : 1;
 	/* open/create: direct writes to this file may run in parallel */
 	uint32_t parallel_direct_writes : 1;
-	/* write/create/setattr: clear suid/sgid (libfuse 3.18.3 and later) */
+	/* open/create/write (set by the library, with HANDLE_KILLPRIV_V2):
+	 * the caller lacks CAP_FSETID, so the filesystem must clear the
+	 * setuid/setgid bits. Only libfuse 3.18.3 and later set it. */
 	uint32_t kill_suidgid : 1;
 	uint32_t padding : 22;
 	uint32_t padding2 : 32;
@@ -77,7 +79,7 @@ struct fuse_file_info {
 	uint32_t poll_events;
 	/* open/create: a backing file id from fuse_passthrough_open() */
 	int32_t backing_id;
-	/* reserved for libfuse's own compatibility flags */
+	/* API/ABI flags of this struct, for the library's use */
 	uint64_t compat_flags;
 	uint64_t reserved[2];
 };
