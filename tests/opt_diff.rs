@@ -420,3 +420,27 @@ fn opt_and_cmdline_match_libfuse() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The exit handler installed by fuse_set_signal_handlers hands the signal
+/// to the session (crate::session::exit_from_signal); a caught signal
+/// whose disposition was not the default is left alone. Runs in this test
+/// process, which only sends the signals to itself.
+#[test]
+fn exit_signal_reaches_the_session() {
+    use fuse3::capi::helper::{fuse_remove_signal_handlers, fuse_set_signal_handlers};
+    let se = std::ptr::NonNull::<fuse3::capi::types::fuse_session>::dangling().as_ptr();
+    assert_eq!(fuse_set_signal_handlers(se), 0);
+    // SAFETY: the handler only records the signal for the session.
+    unsafe { libc::raise(libc::SIGHUP) };
+    assert_eq!(fuse3::session::last_exit_signal(), libc::SIGHUP);
+    // SAFETY: SIGPIPE is ignored (by a do-nothing handler) meanwhile.
+    unsafe { libc::raise(libc::SIGPIPE) };
+    fuse_remove_signal_handlers(se);
+    // SAFETY: reading the current disposition only.
+    let disp = unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut old);
+        old.sa_sigaction
+    };
+    assert_eq!(disp, libc::SIG_DFL);
+}
