@@ -191,33 +191,37 @@ unsafe fn parse_cmdline(args: *mut fuse_args, opts: *mut fuse_cmdline_opts, full
         }
     }
     if full || rc == 0 {
-        let c = fuse_cmdline_opts {
-            singlethread: o.singlethread,
-            foreground: o.foreground,
-            debug: o.debug,
-            nodefault_subtype: o.nodefault_subtype,
-            mountpoint: o.mountpoint.as_deref().map_or(ptr::null_mut(), c_strdup),
-            show_version: o.show_version,
-            show_help: o.show_help,
-            clone_fd: o.clone_fd,
-            max_idle_threads: o.max_idle_threads,
-            max_threads: o.max_threads,
-        };
+        // libfuse zeroes the whole struct first, padding included, and
+        // fills it in place; build the same bytes, field by field.
+        let mut image = [0u8; std::mem::size_of::<fuse_cmdline_opts>()];
+        let mountpoint = o.mountpoint.as_deref().map_or(ptr::null_mut(), c_strdup);
+        macro_rules! put {
+            ($field:ident, $value:expr) => {{
+                let at = std::mem::offset_of!(fuse_cmdline_opts, $field);
+                let v = $value;
+                let bytes = v.to_ne_bytes();
+                image[at..at + bytes.len()].copy_from_slice(&bytes);
+            }};
+        }
+        put!(singlethread, o.singlethread);
+        put!(foreground, o.foreground);
+        put!(debug, o.debug);
+        put!(nodefault_subtype, o.nodefault_subtype);
+        put!(mountpoint, mountpoint as usize);
+        put!(show_version, o.show_version);
+        put!(show_help, o.show_help);
+        put!(clone_fd, o.clone_fd);
+        put!(max_idle_threads, o.max_idle_threads);
+        put!(max_threads, o.max_threads);
+        // The 3.0 struct ends after max_idle_threads (40 bytes).
         let len = if full {
-            std::mem::size_of::<fuse_cmdline_opts>()
+            image.len()
         } else {
             std::mem::offset_of!(fuse_cmdline_opts, max_threads)
         };
         // SAFETY: opts is writable for `len` bytes (the caller's struct
-        // version); c is a complete struct of which the first len bytes are
-        // copied, as libfuse's memcpy does.
-        unsafe {
-            ptr::copy_nonoverlapping(
-                (&c as *const fuse_cmdline_opts).cast::<u8>(),
-                opts.cast::<u8>(),
-                len,
-            )
-        };
+        // version), as libfuse's memcpy of the same length assumes.
+        unsafe { ptr::copy_nonoverlapping(image.as_ptr(), opts.cast::<u8>(), len) };
     }
     rc
 }

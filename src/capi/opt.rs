@@ -402,9 +402,18 @@ pub(crate) unsafe fn parse_args_with(
     let res = f(&argv, &mut out);
     match res {
         Ok(()) => {
-            // SAFETY: args is valid; the old vector is freed only if it was ours.
+            // SAFETY: args is valid; the old vector is freed only if it was
+            // allocated. Field by field, so the caller's padding stays as it was.
             unsafe {
-                let mut old = ptr::replace(args, newargs);
+                let a = &mut *args;
+                let mut old = fuse_args {
+                    argc: a.argc,
+                    argv: a.argv,
+                    allocated: a.allocated,
+                };
+                a.argc = newargs.argc;
+                a.argv = newargs.argv;
+                a.allocated = newargs.allocated;
                 free_args(&mut old);
             }
             0
