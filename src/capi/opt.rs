@@ -13,7 +13,7 @@
 //! the same way, with a message on stderr.
 
 use super::types::{fuse_args, fuse_opt, fuse_opt_proc_t};
-use crate::opt::{self, scan, ArgSink, Disposition, OptError, OptHost, Template};
+use crate::opt::{self, ArgSink, Disposition, OptError, OptHost, Template};
 use libc::{c_char, c_int, c_void};
 use std::ffi::{CStr, CString};
 use std::ptr;
@@ -347,31 +347,18 @@ impl OptHost for CHost<'_> {
         Ok(())
     }
 
-    fn store_scanned(&mut self, offset: u64, stores: &[scan::Store]) -> Result<(), OptError> {
+    fn scan_store(&mut self, offset: u64, param: &[u8], format: &[u8]) -> Result<bool, OptError> {
         let Some(p) = self.field(offset) else {
-            return Ok(());
+            // libfuse would write through offset-as-pointer; there is nothing to store into.
+            return Ok(true);
         };
-        for s in stores {
-            // SAFETY: the template's format says what lives at data + offset;
-            // these are exactly the bytes sscanf would write through it.
-            unsafe {
-                match s {
-                    scan::Store::Bytes(b) => ptr::copy_nonoverlapping(b.as_ptr(), p, b.len()),
-                    scan::Store::BytesAt(at, b) => {
-                        ptr::copy_nonoverlapping(b.as_ptr(), p.wrapping_add(*at), b.len())
-                    }
-                    scan::Store::Alloc(b) => {
-                        let m = libc::malloc(b.len().max(1)).cast::<u8>();
-                        if !m.is_null() {
-                            ptr::copy_nonoverlapping(b.as_ptr(), m, b.len());
-                        }
-                        ptr::write_unaligned(p.cast::<*mut u8>(), m);
-                    }
-                    scan::Store::Null => ptr::write_unaligned(p.cast::<*mut u8>(), ptr::null_mut()),
-                }
-            }
-        }
-        Ok(())
+        let (Ok(param), Ok(format)) = (CString::new(param), CString::new(format)) else {
+            return Ok(false);
+        };
+        // SAFETY: libfuse converts with the C library's sscanf, the template's
+        // format telling what lives at data + offset; so do we.
+        let n = unsafe { libc::sscanf(param.as_ptr(), format.as_ptr(), p.cast::<c_void>()) };
+        Ok(n == 1)
     }
 }
 
@@ -438,7 +425,7 @@ pub unsafe extern "C" fn fuse_opt_parse(
     args: *mut fuse_args,
     data: *mut c_void,
     opts: *const fuse_opt,
-    proc_: fuse_opt_proc_t,
+    r#proc: fuse_opt_proc_t,
 ) -> c_int {
     crate::ffi_guard!("fuse_opt_parse", -1, {
         // SAFETY: per the C contract.
@@ -446,7 +433,11 @@ pub unsafe extern "C" fn fuse_opt_parse(
         // SAFETY: per the C contract.
         unsafe {
             parse_args_with(args, |argv, out| {
-                let mut host = CHost { out, data, proc_ };
+                let mut host = CHost {
+                    out,
+                    data,
+                    proc_: r#proc,
+                };
                 opt::parse(argv, &templates, &mut host)
             })
         }
@@ -459,8 +450,9 @@ pub unsafe extern "C" fn fuse_opt_parse(
 /// `opts` must point to NULL or a `malloc`ed string; `opt` a C string.
 #[no_mangle]
 pub unsafe extern "C" fn fuse_opt_add_opt(opts: *mut *mut c_char, opt: *const c_char) -> c_int {
-    crate::ffi_guard!("fuse_opt_add_opt", -1, unsafe {
-        add_opt_common(opts, opt, false)
+    crate::ffi_guard!("fuse_opt_add_opt", -1, {
+        // SAFETY: per the C contract above.
+        unsafe { add_opt_common(opts, opt, false) }
     })
 }
 
@@ -473,8 +465,9 @@ pub unsafe extern "C" fn fuse_opt_add_opt_escaped(
     opts: *mut *mut c_char,
     opt: *const c_char,
 ) -> c_int {
-    crate::ffi_guard!("fuse_opt_add_opt_escaped", -1, unsafe {
-        add_opt_common(opts, opt, true)
+    crate::ffi_guard!("fuse_opt_add_opt_escaped", -1, {
+        // SAFETY: per the C contract above.
+        unsafe { add_opt_common(opts, opt, true) }
     })
 }
 

@@ -9,7 +9,7 @@
 //! absolute with `realpath` unless it is `/dev/fd/N`; a second one is an
 //! error. Everything else is left in the arguments.
 
-use super::{parse, scan, ArgSink, Disposition, OptError, OptHost, Template, KEY_KEEP, KEY_NONOPT};
+use super::{parse, ArgSink, Disposition, OptError, OptHost, Template, KEY_KEEP, KEY_NONOPT};
 
 /// The libfuse release whose behaviour and texts ferrofuse provides.
 pub const PKG_VERSION: &str = "3.18.3";
@@ -116,23 +116,45 @@ pub const HELPER_TEMPLATES: &[Template<'static>] = &[
     Template::new(b"max_threads=%u", MAX_THREADS, 1),
 ];
 
+/// `sscanf(s, "%u")` for the command line's numbers: leading white space,
+/// an optional sign, decimal digits with strtoul's overflow and negation,
+/// truncated to unsigned int. Returns the value and the bytes consumed.
+pub fn scan_uint(s: &[u8]) -> Option<(u32, usize)> {
+    let mut i = s
+        .iter()
+        .take_while(|c| c.is_ascii_whitespace() || **c == 0x0b)
+        .count();
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let digits = s[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let v = s[i..i + digits].iter().try_fold(0u64, |v, d| {
+        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
+    let v = v.unwrap_or(u64::MAX); // strtoul saturates at ULONG_MAX
+    let v = if neg { v.wrapping_neg() } else { v };
+    Some((v as u32, i + digits))
+}
+
 /// A file descriptor mount point: `/dev/fd/N` exactly as sscanf's
 /// `"/dev/fd/%u%n"` reads it, the whole string consumed; -1 if not.
 pub fn parse_fuse_fd(mountpoint: &[u8]) -> i32 {
-    let r = scan::sscanf(mountpoint, b"/dev/fd/%u%n");
-    if r.ret != 1 {
+    let Some(rest) = mountpoint.strip_prefix(b"/dev/fd/") else {
         return -1;
-    }
-    let as_int = |s: Option<&scan::Store>| match s {
-        Some(scan::Store::Bytes(b)) if b.len() == 4 => {
-            Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        }
-        _ => None,
     };
-    let fd = as_int(r.stores_to(1).last());
-    let len = as_int(r.stores_to(2).last());
-    match (fd, len) {
-        (Some(fd), Some(len)) if len as usize == mountpoint.len() => fd,
+    match scan_uint(rest) {
+        Some((fd, used)) if used == rest.len() => fd as i32,
         _ => -1,
     }
 }
@@ -221,21 +243,17 @@ impl<S: ArgSink> OptHost for Host<'_, '_, S> {
         Ok(())
     }
 
-    fn store_scanned(&mut self, offset: u64, stores: &[scan::Store]) -> Result<(), OptError> {
-        for s in stores {
-            if let scan::Store::Bytes(b) = s {
-                let field = match offset {
-                    MAX_IDLE_THREADS => &mut self.opts.max_idle_threads,
-                    MAX_THREADS => &mut self.opts.max_threads,
-                    _ => continue,
-                };
-                let mut v = field.to_le_bytes();
-                let n = b.len().min(4);
-                v[..n].copy_from_slice(&b[..n]);
-                *field = u32::from_le_bytes(v);
-            }
+    fn scan_store(&mut self, offset: u64, param: &[u8], _format: &[u8]) -> Result<bool, OptError> {
+        // The table's only conversions are the two `%u` ones.
+        let Some((v, _)) = scan_uint(param) else {
+            return Ok(false);
+        };
+        match offset {
+            MAX_IDLE_THREADS => self.opts.max_idle_threads = v,
+            MAX_THREADS => self.opts.max_threads = v,
+            _ => {}
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -347,6 +365,45 @@ mod tests {
         let mut args = v(&["prog", "-o", "max_threads=x"]);
         let (e, _) = parse_cmdline(&mut args, &mut fake_realpath).unwrap_err();
         assert_eq!(e, OptError::InvalidParameter(b"max_threads=x".to_vec()));
+    }
+
+    #[test]
+    fn scan_uint_is_sscanf_percent_u() {
+        for input in [
+            "0",
+            "7",
+            " 42",
+            "\t+9",
+            "-1",
+            "-4294967295",
+            "4294967295",
+            "4294967296",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "12abc",
+            "",
+            " ",
+            "+",
+            "-",
+            "x1",
+            "0x10",
+            "010",
+        ] {
+            let c = std::ffi::CString::new(input).unwrap();
+            let (mut v, mut n): (u32, libc::c_int) = (0, 0);
+            // SAFETY: NUL-terminated input and format; targets of the right types.
+            let ret = unsafe {
+                libc::sscanf(
+                    c.as_ptr(),
+                    c"%u%n".as_ptr(),
+                    &mut v as *mut u32,
+                    &mut n as *mut libc::c_int,
+                )
+            };
+            let want = (ret == 1).then_some((v, n as usize));
+            assert_eq!(scan_uint(input.as_bytes()), want, "{input:?}");
+        }
     }
 
     #[test]

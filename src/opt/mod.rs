@@ -25,8 +25,6 @@
 //! see [`scan`]). Every template that matches is applied, in table order.
 
 pub mod cmdline;
-pub mod float;
-pub mod scan;
 
 use std::fmt;
 
@@ -212,8 +210,10 @@ pub trait OptHost {
     /// pointer at `offset`.
     fn store_string(&mut self, offset: u64, value: &[u8]) -> Result<(), OptError>;
 
-    /// The stores `sscanf` made through its (only) pointer, `data + offset`.
-    fn store_scanned(&mut self, offset: u64, stores: &[scan::Store]) -> Result<(), OptError>;
+    /// Converts `param` with the template's scanf `format` (e.g. `%u`) into
+    /// the field at `offset`, as libfuse's `sscanf(param, format, var)`;
+    /// returns whether one conversion was made.
+    fn scan_store(&mut self, offset: u64, param: &[u8], format: &[u8]) -> Result<bool, OptError>;
 }
 
 /// Appends `opt` to a comma-separated option string, escaping `,` and `\`
@@ -323,10 +323,7 @@ impl<H: OptHost> Ctx<'_, '_, H> {
             if format.get(1) == Some(&b's') {
                 self.host.store_string(t.offset, param)?;
             } else {
-                let scanned = scan::sscanf(param, format);
-                let stores: Vec<scan::Store> = scanned.stores_to(1).cloned().collect();
-                self.host.store_scanned(t.offset, &stores)?;
-                if scanned.ret != 1 {
+                if !self.host.scan_store(t.offset, param, format)? {
                     return Err(OptError::InvalidParameter(arg.to_vec()));
                 }
             }

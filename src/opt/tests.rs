@@ -66,15 +66,22 @@ impl OptHost for TestHost<'_> {
         Ok(())
     }
 
-    fn store_scanned(&mut self, offset: u64, stores: &[scan::Store]) -> Result<(), OptError> {
-        for s in stores {
-            if let scan::Store::Bytes(b) = s {
-                let o = offset as usize;
-                self.data[o..o + b.len()].copy_from_slice(b);
-            }
+    fn scan_store(&mut self, offset: u64, param: &[u8], format: &[u8]) -> Result<bool, OptError> {
+        // The tests' templates convert to 4-byte ints, as C's sscanf would.
+        let (param, format) = (cstr(param), cstr(format));
+        let mut v: i32 = 0;
+        // SAFETY: NUL-terminated strings and a 4-byte target for a %d/%u format.
+        let n = unsafe { libc::sscanf(param.as_ptr(), format.as_ptr(), &mut v as *mut i32) };
+        if n == 1 {
+            let o = offset as usize;
+            self.data[o..o + 4].copy_from_slice(&v.to_le_bytes());
         }
-        Ok(())
+        Ok(n == 1)
     }
+}
+
+fn cstr(b: &[u8]) -> std::ffi::CString {
+    std::ffi::CString::new(b).unwrap()
 }
 
 fn v(args: &[&str]) -> Vec<Vec<u8>> {

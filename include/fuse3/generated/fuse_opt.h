@@ -42,7 +42,7 @@ extern "C" {
 int fuse_opt_parse(struct fuse_args *args,
                    void *data,
                    const struct fuse_opt *opts,
-                   fuse_opt_proc_t proc_);
+                   fuse_opt_proc_t proc);
 
 /**
  * Add an option to a comma separated option list.
