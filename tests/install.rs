@@ -14,10 +14,7 @@ fn make(target: &str, root: &Path) {
         .current_dir(top())
         // cargo is already running this test; stage the library it built.
         .arg("CARGO=true")
-        .arg(format!(
-            "LIBSO={}",
-            profile_dir().join("libfuse3.so").display()
-        ))
+        .arg(format!("LIBSO={}", lib_dir().join("libfuse3.so").display()))
         .arg(format!("BUILDDIR={}", root.join("build").display()))
         .arg(format!("DESTDIR={}", root.join("dest").display()))
         .arg("PREFIX=/opt/ff"));

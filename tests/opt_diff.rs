@@ -23,19 +23,6 @@ const SRC: &str = "capi-tests/opt_diff.c";
 /// The harness has more; the issue asks for at least this many.
 const MIN_CASES: usize = 60;
 
-/// The ferrofuse library of the current sources. `cargo test` builds the
-/// crate as an rlib only for the tests (their panic strategy differs from
-/// the cdylib's), so the cdylib is brought up to date here.
-fn fresh_lib_dir() -> &'static Path {
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--lib"]).current_dir(top());
-    if profile_dir().file_name().is_some_and(|n| n == "release") {
-        cargo.arg("--release");
-    }
-    run(&mut cargo);
-    lib_dir()
-}
-
 fn multiarch() -> String {
     let out = run(Command::new("cc").arg("-print-multiarch"));
     let m = out.trim().to_string();
@@ -100,7 +87,7 @@ fn compile(target: Target, dir: &Path) -> (PathBuf, Option<PathBuf>) {
             } else {
                 cc.args(system_pkg_config(&["--cflags"]));
             }
-            Some(fresh_lib_dir().to_path_buf())
+            Some(lib_dir().to_path_buf())
         }
         Target::Real318(build) => {
             cc.args(system_pkg_config(&["--cflags"]));

@@ -18,12 +18,20 @@ pub fn profile_dir() -> PathBuf {
 }
 
 /// A directory for LD_LIBRARY_PATH and -L holding libfuse3.so, .so.3 and .so.4
-/// (links to the library this very `cargo test` built), and pkgconfig/fuse3.pc
-/// for it. Made once per test process.
+/// (links to the cdylib of the current sources), and pkgconfig/fuse3.pc for
+/// it. Made once per test process.
 pub fn lib_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let prof = profile_dir();
+        // `cargo test` builds the crate only as an rlib (tests unwind, the
+        // cdylib aborts), so bring the cdylib up to date for the C programs.
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "--lib"]).current_dir(top());
+        if prof.file_name().is_some_and(|n| n == "release") {
+            cargo.arg("--release");
+        }
+        run(&mut cargo);
         let so = prof.join("libfuse3.so");
         assert!(
             so.exists(),
