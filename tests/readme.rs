@@ -13,7 +13,10 @@ fn compatibility_table_is_current() {
         .arg("--check")
         .status()
         .unwrap();
-    assert!(st.success(), "README.md's table is stale: run tools/compat-table.py");
+    assert!(
+        st.success(),
+        "README.md's table is stale: run tools/compat-table.py"
+    );
     let readme = std::fs::read_to_string(top().join("README.md")).unwrap();
     let rows = readme.lines().filter(|l| l.starts_with("| `")).count();
     // 172 distinct exported names, plus the layout table's rows.

@@ -13,7 +13,7 @@ TOP = Path(__file__).resolve().parent.parent
 TESTED_BY = [
     (r"^fuse_opt_", "tests/opt_diff.rs, src/opt"),
     (r"^fuse_parse_cmdline|^fuse_cmdline_help$|^fuse_lowlevel_help$|^fuse_lowlevel_version$|^fuse_pkgversion$|^fuse_version$", "tests/opt_diff.rs"),
-    (r"^fuse_daemonize$|signal_handlers$", "tests/helpers_c.rs"),
+    (r"^fuse_daemonize$|signal_handlers$", "tests/opt_diff.rs"),
     (r"^fuse_log|^fuse_set_log_func$", "tests/log.rs"),
     (r"^fuse_buf_", "tests/buf_conn_c.rs, src/buf.rs"),
     (r"^fuse_loop_cfg_", "tests/buf_conn_c.rs"),
