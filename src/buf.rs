@@ -344,64 +344,54 @@ fn at(pos: i64, off: usize) -> i64 {
 }
 
 /// memory to fd (`fuse_buf_write`).
-fn write_from(
-    dst: &FdBuf,
-    mut dst_off: usize,
-    mem: *mut u8,
-    mut src_off: usize,
-    mut len: usize,
-) -> Res {
-    let mut copied = 0usize;
-    while len > 0 {
-        let p = mem.wrapping_add(src_off) as *const libc::c_void;
-        // SAFETY: kernel I/O reading `len` bytes at `p`, which the `Buf`
+fn write_from(dst: &FdBuf, dst_off: usize, mem: *mut u8, src_off: usize, len: usize) -> Res {
+    fd_mem_loop(dst, dst_off, mem, src_off, len, |fd, p, n, pos| {
+        let p = p as *const libc::c_void;
+        // SAFETY: kernel I/O reading `n` bytes at `p`, which the `Buf`
         // invariant keeps valid (a null or bad pointer gives EFAULT, not UB).
-        let res = unsafe {
-            match dst.pos {
-                Some(pos) => libc::pwrite(dst.fd, p, len, at(pos, dst_off)),
-                None => libc::write(dst.fd, p, len),
+        unsafe {
+            match pos {
+                Some(pos) => libc::pwrite(fd, p, n, pos),
+                None => libc::write(fd, p, n),
             }
-        };
-        if res < 0 {
-            if copied == 0 {
-                return Err(errno());
-            }
-            break;
         }
-        if res == 0 {
-            break;
-        }
-        let n = res as usize;
-        copied += n;
-        if !dst.retry {
-            break;
-        }
-        src_off += n;
-        dst_off += n;
-        len -= n;
-    }
-    Ok(copied)
+    })
 }
 
 /// fd to memory (`fuse_buf_read`).
-fn read_into(
+fn read_into(mem: *mut u8, dst_off: usize, src: &FdBuf, src_off: usize, len: usize) -> Res {
+    fd_mem_loop(src, src_off, mem, dst_off, len, |fd, p, n, pos| {
+        let p = p as *mut libc::c_void;
+        // SAFETY: kernel I/O writing at most `n` bytes at `p`, which the
+        // `Buf` invariant keeps valid and writable for us alone.
+        unsafe {
+            match pos {
+                Some(pos) => libc::pread(fd, p, n, pos),
+                None => libc::read(fd, p, n),
+            }
+        }
+    })
+}
+
+/// The loop both directions share: `io(fd, mem + mem_off, len, position)`
+/// moves bytes; with FUSE_BUF_FD_RETRY it goes on after short transfers,
+/// and an error after some progress ends the copy with what was moved.
+fn fd_mem_loop(
+    fd: &FdBuf,
+    mut fd_off: usize,
     mem: *mut u8,
-    mut dst_off: usize,
-    src: &FdBuf,
-    mut src_off: usize,
+    mut mem_off: usize,
     mut len: usize,
+    io: impl Fn(libc::c_int, *mut u8, usize, Option<i64>) -> isize,
 ) -> Res {
     let mut copied = 0usize;
     while len > 0 {
-        let p = mem.wrapping_add(dst_off) as *mut libc::c_void;
-        // SAFETY: kernel I/O writing at most `len` bytes at `p`, which the
-        // `Buf` invariant keeps valid and writable for us alone.
-        let res = unsafe {
-            match src.pos {
-                Some(pos) => libc::pread(src.fd, p, len, at(pos, src_off)),
-                None => libc::read(src.fd, p, len),
-            }
-        };
+        let res = io(
+            fd.fd,
+            mem.wrapping_add(mem_off),
+            len,
+            fd.pos.map(|p| at(p, fd_off)),
+        );
         if res < 0 {
             if copied == 0 {
                 return Err(errno());
@@ -413,11 +403,11 @@ fn read_into(
         }
         let n = res as usize;
         copied += n;
-        if !src.retry {
+        if !fd.retry {
             break;
         }
-        dst_off += n;
-        src_off += n;
+        mem_off += n;
+        fd_off += n;
         len -= n;
     }
     Ok(copied)

@@ -56,15 +56,8 @@ fn run_c(src: &str, headers: Headers, lib: Lib, defs: &[&str]) -> String {
     );
     let dir = scratch(&format!("buf_conn_c-{tag}"));
     let exe = dir.join("prog");
-    let mut cc = Command::new("cc");
-    cc.args([
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-D_FILE_OFFSET_BITS=64",
-        "-D_GNU_SOURCE",
-    ])
-    .args(defs);
+    let mut cc = c_compiler("cc");
+    cc.args(defs);
     match headers {
         Headers::Debian314 => {
             cc.arg("-I/usr/include/fuse3");

@@ -81,16 +81,8 @@ fn real() -> Api {
 fn build(api: &Api, v: u32, lang: &str, flags: &[&str], out_dir: &Path, extra: &[&str]) -> PathBuf {
     let exe = out_dir.join(format!("{lang}{}", extra.join("")));
     let compiler = if flags.contains(&"c++") { "c++" } else { "cc" };
-    let mut cmd = Command::new(compiler);
-    cmd.args([
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-D_FILE_OFFSET_BITS=64",
-        "-D_GNU_SOURCE",
-    ])
-    .arg(format!("-DFUSE_USE_VERSION={v}"))
-    .args(extra);
+    let mut cmd = c_compiler(compiler);
+    cmd.arg(format!("-DFUSE_USE_VERSION={v}")).args(extra);
     for i in &api.includes {
         cmd.arg("-I").arg(i);
     }

@@ -29,15 +29,8 @@ const VERSIONS_314: &[u32] = &[31, 35, 312];
 fn probe(tag: &str, includes: &[PathBuf], v: u32) -> Layout {
     let dir = scratch(&format!("layout-{tag}-{v}"));
     let exe = dir.join("layout");
-    let mut cc = Command::new("cc");
-    cc.args([
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-D_FILE_OFFSET_BITS=64",
-        "-D_GNU_SOURCE",
-    ])
-    .arg(format!("-DFUSE_USE_VERSION={v}"));
+    let mut cc = c_compiler("cc");
+    cc.arg(format!("-DFUSE_USE_VERSION={v}"));
     for i in includes {
         cc.arg("-I").arg(i);
     }

@@ -65,17 +65,8 @@ fn compile(target: Target, dir: &Path) -> (PathBuf, Option<PathBuf>) {
         Target::Ferrofuse => "opt_diff-ferrofuse",
         Target::Real318(_) => "opt_diff-318",
     });
-    let mut cc = Command::new("cc");
-    cc.args([
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-D_FILE_OFFSET_BITS=64",
-        "-D_GNU_SOURCE",
-    ])
-    .arg(top().join(SRC))
-    .arg("-o")
-    .arg(&exe);
+    let mut cc = c_compiler("cc");
+    cc.arg(top().join(SRC)).arg("-o").arg(&exe);
     let libdir = match target {
         Target::Debian314 => {
             cc.args(system_pkg_config(&["--cflags", "--libs"]));

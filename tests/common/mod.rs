@@ -94,6 +94,20 @@ pub fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A C (or C++) compiler command with the flags every C test uses:
+/// warnings as errors, 64-bit off_t, GNU extensions.
+pub fn c_compiler(compiler: &str) -> Command {
+    let mut cmd = Command::new(compiler);
+    cmd.args([
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-D_FILE_OFFSET_BITS=64",
+        "-D_GNU_SOURCE",
+    ]);
+    cmd
+}
+
 /// Compiles C sources into `out`, against our headers and library.
 pub fn cc_ferrofuse(srcs: &[&Path], out: &Path, extra: &[&str]) {
     let mut cmd = Command::new("cc");
