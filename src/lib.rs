@@ -13,5 +13,6 @@ pub mod dirent;
 pub mod kernel;
 pub mod log;
 pub mod loop_config;
+pub mod mount;
 pub mod opt;
 pub mod session;
