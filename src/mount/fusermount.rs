@@ -17,7 +17,8 @@ const COMMFD_ENV: &str = "_FUSE_COMMFD";
 const COMMFD2_ENV: &str = "_FUSE_COMMFD2";
 
 /// A fusermount3 process that unmounts the file system once our end of its
-/// socket is closed: when the process exits, or earlier by [`release`].
+/// socket is closed (when this process exits, or earlier by [`release`])
+/// and the connection is found dead.
 ///
 /// Dropping this value leaves the socket open for the rest of the process's
 /// life, as libfuse does (its number is also in `$_FUSE_COMMFD2`).
@@ -41,8 +42,9 @@ impl AutoUnmount {
     }
 
     /// Closes our end of the socket: fusermount3 then unmounts the file
-    /// system if it is still mounted, and exits. Returns its pid, for the
-    /// caller to wait for if it wants to.
+    /// system if it is still mounted with its connection gone (open fails
+    /// with ENOTCONN), and exits. Returns its pid, for the caller to wait
+    /// for if it wants to.
     pub fn release(self) -> pid_t {
         sys::close(self.socket);
         self.pid
