@@ -1,12 +1,31 @@
-//! The FUSE wire protocol as data (`include/uapi/linux/fuse.h`, libfuse's
-//! `fuse_kernel.h`): repr(C) structs with their layouts checked by tests, and
-//! no I/O. So far only what directory listings need: `fuse_attr`,
-//! `fuse_entry_out`, `fuse_dirent` and `fuse_direntplus`.
+//! The FUSE wire protocol as data (protocol 7.45: Linux's
+//! `include/uapi/linux/fuse.h`, libfuse's `fuse_kernel.h`), with no I/O.
+//!
+//! - [`structs`]: every request and reply struct, `repr(C)` with the
+//!   kernel's names, each a [`WireStruct`];
+//! - [`consts`]: versions, INIT and per-request flags, notify codes, compat
+//!   sizes, extension types, the /dev/fuse ioctls, io-uring commands;
+//! - [`opcode`]: the opcodes and libfuse's debug names for them.
+//!
+//! Everything is re-exported here, so `use crate::kernel::*` gives the
+//! names fuse_kernel.h has. Layouts and values are checked against libfuse
+//! 3.18's header by `tests/kernel_layout.rs`.
 
 #![allow(non_camel_case_types)]
 
-/// Plain wire structs: repr(C), only integer fields, no padding bytes (the
-/// layout tests check the sizes add up), so their bytes are their encoding.
+pub mod consts;
+#[doc(hidden)]
+pub mod layout;
+pub mod opcode;
+pub mod structs;
+
+pub use consts::*;
+pub use opcode::*;
+pub use structs::*;
+
+/// Plain wire structs: repr(C), only integer fields (or arrays and structs
+/// of them), no padding bytes (the layout tests check the sizes add up), so
+/// their bytes are their encoding and every byte pattern is a valid value.
 ///
 /// # Safety
 /// Implement only for such structs.
@@ -24,70 +43,21 @@ pub unsafe trait WireStruct: Copy + 'static {
     }
 }
 
-/// `struct fuse_attr` (88 bytes; `flags` was `padding` before 7.32).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct fuse_attr {
-    pub ino: u64,
-    pub size: u64,
-    pub blocks: u64,
-    pub atime: u64,
-    pub mtime: u64,
-    pub ctime: u64,
-    pub atimensec: u32,
-    pub mtimensec: u32,
-    pub ctimensec: u32,
-    pub mode: u32,
-    pub nlink: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub rdev: u32,
-    pub blksize: u32,
-    pub flags: u32,
+/// `bytes` seen in place as a slice of `T`, when they start at `T`'s
+/// alignment and are a whole number of `T`s; `None` otherwise.
+pub fn cast_slice<T: WireStruct>(bytes: &[u8]) -> Option<&[T]> {
+    let size = std::mem::size_of::<T>();
+    if size == 0
+        || bytes.len() % size != 0
+        || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0
+    {
+        return None;
+    }
+    // SAFETY: the pointer is aligned for T and the bytes cover exactly
+    // len / size values of T, borrowed for the same lifetime; a WireStruct
+    // is valid for every byte pattern.
+    Some(unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<T>(), bytes.len() / size) })
 }
-
-/// `struct fuse_entry_out` (128 bytes), the reply to LOOKUP and friends.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct fuse_entry_out {
-    pub nodeid: u64,
-    pub generation: u64,
-    pub entry_valid: u64,
-    pub attr_valid: u64,
-    pub entry_valid_nsec: u32,
-    pub attr_valid_nsec: u32,
-    pub attr: fuse_attr,
-}
-
-/// `struct fuse_dirent` without its flexible `name[]` (24 bytes); the name
-/// follows, and the record is padded with zeroes to a multiple of 8.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct fuse_dirent {
-    pub ino: u64,
-    pub off: u64,
-    pub namelen: u32,
-    /// `DT_*`: the file type bits of the mode, shifted right by 12.
-    pub type_: u32,
-}
-
-/// `struct fuse_direntplus` without the name (152 bytes), a READDIRPLUS
-/// record.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct fuse_direntplus {
-    pub entry_out: fuse_entry_out,
-    pub dirent: fuse_dirent,
-}
-
-// SAFETY: integer fields only, no padding (see the layout test).
-unsafe impl WireStruct for fuse_attr {}
-// SAFETY: as above.
-unsafe impl WireStruct for fuse_entry_out {}
-// SAFETY: as above.
-unsafe impl WireStruct for fuse_dirent {}
-// SAFETY: as above.
-unsafe impl WireStruct for fuse_direntplus {}
 
 /// `FUSE_NAME_OFFSET`: where a dirent's name starts.
 pub const FUSE_NAME_OFFSET: usize = std::mem::size_of::<fuse_dirent>();
@@ -102,35 +72,11 @@ pub const fn fuse_rec_align(x: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::{offset_of, size_of};
-
-    // Offsets from fuse_kernel.h (7.45), fields in declaration order with
-    // natural alignment.
-    #[test]
-    fn layouts() {
-        assert_eq!(size_of::<fuse_attr>(), 88);
-        assert_eq!(offset_of!(fuse_attr, atimensec), 48);
-        assert_eq!(offset_of!(fuse_attr, mode), 60);
-        assert_eq!(offset_of!(fuse_attr, rdev), 76);
-        assert_eq!(offset_of!(fuse_attr, blksize), 80);
-        assert_eq!(offset_of!(fuse_attr, flags), 84);
-        assert_eq!(size_of::<fuse_entry_out>(), 128);
-        assert_eq!(offset_of!(fuse_entry_out, entry_valid_nsec), 32);
-        assert_eq!(offset_of!(fuse_entry_out, attr), 40);
-        assert_eq!(size_of::<fuse_dirent>(), 24);
-        assert_eq!(offset_of!(fuse_dirent, namelen), 16);
-        assert_eq!(offset_of!(fuse_dirent, type_), 20);
-        assert_eq!(size_of::<fuse_direntplus>(), 152);
-        assert_eq!(offset_of!(fuse_direntplus, dirent), 128);
-        assert_eq!(FUSE_NAME_OFFSET, 24);
-        assert_eq!(FUSE_NAME_OFFSET_DIRENTPLUS, 152);
-        // No padding: the sizes are the sums of the fields.
-        assert_eq!(size_of::<fuse_attr>(), 6 * 8 + 10 * 4);
-        assert_eq!(size_of::<fuse_entry_out>(), 4 * 8 + 2 * 4 + 88);
-    }
 
     #[test]
     fn align_and_bytes() {
+        assert_eq!(FUSE_NAME_OFFSET, 24);
+        assert_eq!(FUSE_NAME_OFFSET_DIRENTPLUS, 152);
         assert_eq!(fuse_rec_align(0), 0);
         assert_eq!(fuse_rec_align(25), 32);
         assert_eq!(fuse_rec_align(32), 32);
@@ -143,5 +89,23 @@ mod tests {
         let b = d.as_bytes();
         assert_eq!(b.len(), 24);
         assert_eq!(&b[16..20], &3u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn cast_slice_checks_alignment_and_length() {
+        #[repr(align(8))]
+        struct Aligned([u8; 40]);
+        let buf = Aligned([0; 40]);
+        let bytes = &buf.0[..];
+        assert_eq!(
+            cast_slice::<fuse_forget_one>(&bytes[..32]).map(|s| s.len()),
+            Some(2)
+        );
+        assert!(cast_slice::<fuse_forget_one>(&bytes[..24]).is_none());
+        assert!(cast_slice::<fuse_forget_one>(&bytes[1..33]).is_none());
+        assert_eq!(
+            cast_slice::<fuse_forget_one>(&bytes[..0]).map(|s| s.len()),
+            Some(0)
+        );
     }
 }
