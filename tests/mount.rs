@@ -829,8 +829,8 @@ fn open_channel_mounts_with_an_option_string() {
     need_root!();
     let dir = TestDir::new(false);
     let fd = mount::open_channel(
-        &dir.mnt_c(),
-        c"subtype=ffchan,default_permissions,unknown_opt,fsname=chan",
+        Some(&dir.mnt_c()),
+        Some(c"subtype=ffchan,default_permissions,unknown_opt,fsname=chan"),
     );
     assert!(fd >= 0, "open_channel: {fd}");
     let m = Mounted {

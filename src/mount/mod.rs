@@ -234,10 +234,18 @@ pub fn unmount(mountpoint: &CStr, fd: RawFd) {
 
 /// `fuse_open_channel`: mounts with the options of a `-o` string and
 /// returns the descriptor, or -1. Options the mount layer does not know are
-/// ignored; `auto_unmount`'s helper stays for the life of the process.
-pub fn open_channel(mountpoint: &CStr, options: &CStr) -> i32 {
-    let mut args = vec![Vec::new(), b"-o".to_vec(), options.to_bytes().to_vec()];
+/// ignored; `auto_unmount`'s helper stays for the life of the process. A
+/// NULL mount point fails with libfuse's "fuse: missing mountpoint
+/// parameter" (after the options are parsed, as there); NULL options, which
+/// would crash libfuse, count as none.
+pub fn open_channel(mountpoint: Option<&CStr>, options: Option<&CStr>) -> i32 {
+    let options = options.map_or(&[][..], CStr::to_bytes);
+    let mut args = vec![Vec::new(), b"-o".to_vec(), options.to_vec()];
     let Ok(mo) = parse_mount_opts(&mut args) else {
+        return -1;
+    };
+    let Some(mountpoint) = mountpoint else {
+        log_err(&[b"fuse: missing mountpoint parameter\n"]);
         return -1;
     };
     match kern_mount(mountpoint, &mo) {
