@@ -5,7 +5,8 @@
 //!   kernel's names, each a [`WireStruct`];
 //! - [`consts`]: versions, INIT and per-request flags, notify codes, compat
 //!   sizes, extension types, the /dev/fuse ioctls, io-uring commands;
-//! - [`opcode`]: the opcodes and libfuse's debug names for them.
+//! - [`opcode`]: the opcodes and libfuse's debug names for them;
+//! - [`decode`]: one request's bytes to a [`decode::Request`].
 //!
 //! Everything is re-exported here, so `use crate::kernel::*` gives the
 //! names fuse_kernel.h has. Layouts and values are checked against libfuse
@@ -14,12 +15,17 @@
 #![allow(non_camel_case_types)]
 
 pub mod consts;
+pub mod decode;
 #[doc(hidden)]
 pub mod layout;
 pub mod opcode;
 pub mod structs;
 
 pub use consts::*;
+pub use decode::{
+    parse_request, parse_uring_request, read_struct, DecodeCtx, DecodeError, DecodeErrorKind,
+    Extensions, Forgets, Op, Request,
+};
 pub use opcode::*;
 pub use structs::*;
 
