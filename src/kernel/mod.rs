@@ -6,7 +6,8 @@
 //! - [`consts`]: versions, INIT and per-request flags, notify codes, compat
 //!   sizes, extension types, the /dev/fuse ioctls, io-uring commands;
 //! - [`opcode`]: the opcodes and libfuse's debug names for them;
-//! - [`decode`]: one request's bytes to a [`decode::Request`].
+//! - [`decode`]: one request's bytes to a [`decode::Request`];
+//! - [`encode`]: reply and notification headers.
 //!
 //! Everything is re-exported here, so `use crate::kernel::*` gives the
 //! names fuse_kernel.h has. Layouts and values are checked against libfuse
@@ -16,6 +17,7 @@
 
 pub mod consts;
 pub mod decode;
+pub mod encode;
 #[doc(hidden)]
 pub mod layout;
 pub mod opcode;
