@@ -13,6 +13,8 @@ pub mod dirent;
 pub mod kernel;
 pub mod log;
 pub mod loop_config;
+pub mod loops;
 pub mod mount;
 pub mod opt;
 pub mod session;
+pub mod transport;

@@ -1,0 +1,299 @@
+//! FUSE_INIT: what the kernel offers becomes `capable`, libfuse's defaults
+//! become `want`, the filesystem's `init` adjusts them, and the reply tells
+//! the kernel what we use. Follows libfuse 3.18's negotiation, including
+//! its checks, limits and `-d` output.
+
+use super::request::Req;
+use super::{reply, Session, BUFFER_HEADER_SIZE};
+use crate::compat::CallbackAbi;
+use crate::conn::{self, *};
+use crate::kernel::*;
+use std::sync::atomic::Ordering;
+
+/// The protocol version we speak.
+pub const KERNEL_VERSION: u32 = 7;
+pub const KERNEL_MINOR_VERSION: u32 = 45;
+
+/// FUSE_DEFAULT_MAX_PAGES_PER_REQ: the kernel's limit without FUSE_MAX_PAGES.
+const DEFAULT_MAX_PAGES_PER_REQ: usize = 32;
+
+/// Kernel INIT flags and the capability each one offers.
+const KERNEL_CAPS: &[(u64, u64)] = &[
+    (FUSE_ASYNC_READ, FUSE_CAP_ASYNC_READ),
+    (FUSE_POSIX_LOCKS, FUSE_CAP_POSIX_LOCKS),
+    (FUSE_ATOMIC_O_TRUNC, FUSE_CAP_ATOMIC_O_TRUNC),
+    (FUSE_EXPORT_SUPPORT, FUSE_CAP_EXPORT_SUPPORT),
+    (FUSE_DONT_MASK, FUSE_CAP_DONT_MASK),
+    (FUSE_FLOCK_LOCKS, FUSE_CAP_FLOCK_LOCKS),
+    (FUSE_AUTO_INVAL_DATA, FUSE_CAP_AUTO_INVAL_DATA),
+    (FUSE_DO_READDIRPLUS, FUSE_CAP_READDIRPLUS),
+    (FUSE_READDIRPLUS_AUTO, FUSE_CAP_READDIRPLUS_AUTO),
+    (FUSE_ASYNC_DIO, FUSE_CAP_ASYNC_DIO),
+    (FUSE_WRITEBACK_CACHE, FUSE_CAP_WRITEBACK_CACHE),
+    (FUSE_NO_OPEN_SUPPORT, FUSE_CAP_NO_OPEN_SUPPORT),
+    (FUSE_PARALLEL_DIROPS, FUSE_CAP_PARALLEL_DIROPS),
+    (FUSE_POSIX_ACL, FUSE_CAP_POSIX_ACL),
+    (FUSE_HANDLE_KILLPRIV, FUSE_CAP_HANDLE_KILLPRIV),
+    (FUSE_HANDLE_KILLPRIV_V2, FUSE_CAP_HANDLE_KILLPRIV_V2),
+    (FUSE_CACHE_SYMLINKS, FUSE_CAP_CACHE_SYMLINKS),
+    (FUSE_NO_OPENDIR_SUPPORT, FUSE_CAP_NO_OPENDIR_SUPPORT),
+    (FUSE_EXPLICIT_INVAL_DATA, FUSE_CAP_EXPLICIT_INVAL_DATA),
+    (FUSE_SETXATTR_EXT, FUSE_CAP_SETXATTR_EXT),
+    (FUSE_DIRECT_IO_ALLOW_MMAP, FUSE_CAP_DIRECT_IO_ALLOW_MMAP),
+    (FUSE_PASSTHROUGH, FUSE_CAP_PASSTHROUGH),
+    (FUSE_NO_EXPORT_SUPPORT, FUSE_CAP_NO_EXPORT_SUPPORT),
+    (FUSE_OVER_IO_URING, FUSE_CAP_OVER_IO_URING),
+];
+
+/// Capabilities wanted and the INIT flag that says so in the reply (the
+/// same pairs, minus what is only ever offered).
+const WANT_FLAGS: &[(u64, u64)] = &[
+    (FUSE_CAP_ASYNC_READ, FUSE_ASYNC_READ),
+    (FUSE_CAP_POSIX_LOCKS, FUSE_POSIX_LOCKS),
+    (FUSE_CAP_ATOMIC_O_TRUNC, FUSE_ATOMIC_O_TRUNC),
+    (FUSE_CAP_EXPORT_SUPPORT, FUSE_EXPORT_SUPPORT),
+    (FUSE_CAP_DONT_MASK, FUSE_DONT_MASK),
+    (FUSE_CAP_FLOCK_LOCKS, FUSE_FLOCK_LOCKS),
+    (FUSE_CAP_AUTO_INVAL_DATA, FUSE_AUTO_INVAL_DATA),
+    (FUSE_CAP_READDIRPLUS, FUSE_DO_READDIRPLUS),
+    (FUSE_CAP_READDIRPLUS_AUTO, FUSE_READDIRPLUS_AUTO),
+    (FUSE_CAP_ASYNC_DIO, FUSE_ASYNC_DIO),
+    (FUSE_CAP_WRITEBACK_CACHE, FUSE_WRITEBACK_CACHE),
+    (FUSE_CAP_PARALLEL_DIROPS, FUSE_PARALLEL_DIROPS),
+    (FUSE_CAP_POSIX_ACL, FUSE_POSIX_ACL),
+    (FUSE_CAP_HANDLE_KILLPRIV, FUSE_HANDLE_KILLPRIV),
+    (FUSE_CAP_HANDLE_KILLPRIV_V2, FUSE_HANDLE_KILLPRIV_V2),
+    (FUSE_CAP_CACHE_SYMLINKS, FUSE_CACHE_SYMLINKS),
+    (FUSE_CAP_EXPLICIT_INVAL_DATA, FUSE_EXPLICIT_INVAL_DATA),
+    (FUSE_CAP_SETXATTR_EXT, FUSE_SETXATTR_EXT),
+    (FUSE_CAP_DIRECT_IO_ALLOW_MMAP, FUSE_DIRECT_IO_ALLOW_MMAP),
+    (FUSE_CAP_NO_EXPORT_SUPPORT, FUSE_NO_EXPORT_SUPPORT),
+];
+
+fn fail(se: &Session, req: &Req, err: i32) {
+    reply::send_reply(req, -err, &[]);
+    se.error.store(-err, Ordering::SeqCst);
+    se.exit();
+}
+
+/// Answers FUSE_INIT. `max_read` is the mount's max_read option (0 if none).
+pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
+    let debug = se.debug();
+    if debug {
+        crate::log_debug!("INIT: {}.{}\n", arg.major, arg.minor);
+        if arg.major == 7 && arg.minor >= 6 {
+            crate::log_debug!("flags=0x{:08x}\n", arg.flags);
+            crate::log_debug!("max_readahead=0x{:08x}\n", arg.max_readahead);
+        }
+    }
+    let conn_ptr = se.conn_ptr();
+    // SAFETY: INIT runs before any other request of the session, on this
+    // thread alone; the filesystem sees the struct only through init().
+    let conn = unsafe { &mut *conn_ptr };
+    conn.proto_major = arg.major;
+    conn.proto_minor = arg.minor;
+    conn.capable_ext = 0;
+    conn.want_ext = 0;
+    se.proto_minor.store(arg.minor, Ordering::SeqCst);
+
+    let mut outarg = fuse_init_out {
+        major: KERNEL_VERSION,
+        minor: KERNEL_MINOR_VERSION,
+        ..Default::default()
+    };
+    if arg.major < 7 {
+        crate::log_err!(
+            "fuse: unsupported protocol version: {}.{}\n",
+            arg.major,
+            arg.minor
+        );
+        reply::send_reply(req, -libc::EPROTO, &[]);
+        return;
+    }
+    if arg.major > 7 {
+        // The kernel sends a second INIT with a 7.x version.
+        reply::send_reply(req, 0, &[outarg.as_bytes()]);
+        return;
+    }
+
+    let mut bufsize = se.bufsize.load(Ordering::SeqCst);
+    // Our buffers are ours to grow, as libfuse's internal ones.
+    let mut buf_reallocable = true;
+    let mut inargflags: u64 = 0;
+    if arg.minor >= 6 {
+        if arg.max_readahead < conn.max_readahead {
+            conn.max_readahead = arg.max_readahead;
+        }
+        inargflags = u64::from(arg.flags);
+        if inargflags & FUSE_INIT_EXT != 0 {
+            inargflags |= u64::from(arg.flags2) << 32;
+        }
+        for &(kflag, cap) in KERNEL_CAPS {
+            if inargflags & kflag != 0 {
+                conn.capable_ext |= cap;
+            }
+        }
+        if inargflags & FUSE_MAX_PAGES == 0 {
+            let max = DEFAULT_MAX_PAGES_PER_REQ * super::page_size() + BUFFER_HEADER_SIZE;
+            bufsize = bufsize.min(max);
+            buf_reallocable = false;
+        }
+        if arg.minor >= 38 || inargflags & FUSE_HAS_EXPIRE_ONLY != 0 {
+            conn.capable_ext |= FUSE_CAP_EXPIRE_ONLY;
+        }
+    } else {
+        conn.max_readahead = 0;
+    }
+    if conn.proto_minor >= 14 {
+        let io = *se.io.lock();
+        if io.is_none_or(|io| io.splice_send.is_some()) {
+            conn.capable_ext |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+        }
+        if io.is_none_or(|io| io.splice_receive.is_some()) {
+            conn.capable_ext |= FUSE_CAP_SPLICE_READ;
+        }
+    }
+    if conn.proto_minor >= 18 {
+        conn.capable_ext |= FUSE_CAP_IOCTL_DIR;
+    }
+
+    // libfuse's defaults for modern filesystems, where the kernel offers them.
+    let ops = &se.ops;
+    for (cond, cap) in [
+        (true, FUSE_CAP_ASYNC_READ),
+        (true, FUSE_CAP_AUTO_INVAL_DATA),
+        (true, FUSE_CAP_ASYNC_DIO),
+        (true, FUSE_CAP_IOCTL_DIR),
+        (true, FUSE_CAP_ATOMIC_O_TRUNC),
+        (ops.write_buf.is_some(), FUSE_CAP_SPLICE_READ),
+        (
+            ops.getlk.is_some() && ops.setlk.is_some(),
+            FUSE_CAP_POSIX_LOCKS,
+        ),
+        (ops.flock.is_some(), FUSE_CAP_FLOCK_LOCKS),
+        (ops.readdirplus.is_some(), FUSE_CAP_READDIRPLUS),
+        (
+            ops.readdirplus.is_some() && ops.readdir.is_some(),
+            FUSE_CAP_READDIRPLUS_AUTO,
+        ),
+        (true, FUSE_CAP_OVER_IO_URING),
+    ] {
+        if cond {
+            conn::set_feature_flag(conn, cap);
+        }
+    }
+    conn.time_gran = 1;
+
+    if let Some(init) = ops.init {
+        conn.capable = conn.capable_ext as u32;
+        {
+            let _abi = CallbackAbi::enter(se.abi);
+            // SAFETY: the filesystem's init with its userdata and our conn,
+            // which stays at this address for the session's life.
+            unsafe { init(se.userdata, conn_ptr) };
+        }
+        // SAFETY: as above; init has returned.
+        let conn = unsafe { &mut *conn_ptr };
+        // `want` is how older filesystems speak; carry it into want_ext.
+        let _ = conn::convert_to_conn_want_ext(conn);
+    }
+    // SAFETY: as above.
+    let conn = unsafe { &mut *conn_ptr };
+
+    let unknown = conn.want_ext & !conn.capable_ext;
+    if unknown != 0 {
+        crate::log_err!("fuse: unknown connection 'want' flags: 0x{:08x}\n", unknown);
+        fail(se, req, libc::EPROTO);
+        return;
+    }
+    if conn.max_read != max_read {
+        crate::log_err!(
+            "fuse: error: init() and fuse_session_new() requested different maximum read size ({} vs {})\n",
+            conn.max_read,
+            max_read
+        );
+        fail(se, req, libc::EPROTO);
+        return;
+    }
+    if bufsize < FUSE_MIN_READ_BUFFER {
+        crate::log_err!("fuse: warning: buffer size too small: {}\n", bufsize);
+        bufsize = FUSE_MIN_READ_BUFFER;
+    }
+    if buf_reallocable {
+        bufsize = u32::MAX as usize;
+    }
+    conn.max_write = conn.max_write.min((bufsize - BUFFER_HEADER_SIZE) as u32);
+    se.bufsize.store(
+        conn.max_write as usize + BUFFER_HEADER_SIZE,
+        Ordering::SeqCst,
+    );
+
+    let mut outargflags: u64 = 0;
+    if u64::from(arg.flags) & FUSE_MAX_PAGES != 0 {
+        outargflags |= FUSE_MAX_PAGES;
+        let page = super::page_size() as u32;
+        outarg.max_pages = ((conn.max_write - 1) / page + 1) as u16;
+    }
+    // Superseded by max_write, so always on.
+    outargflags |= FUSE_BIG_WRITES;
+    for &(cap, kflag) in WANT_FLAGS {
+        if conn.want_ext & cap != 0 {
+            outargflags |= kflag;
+        }
+    }
+    if conn.want_ext & FUSE_CAP_PASSTHROUGH != 0 {
+        outargflags |= FUSE_PASSTHROUGH;
+        // The kernel counts the FUSE layer itself too.
+        outarg.max_stack_depth = conn.max_backing_stack_depth + 1;
+    }
+    // io-uring arrives with its own issue; until then requests stay on /dev/fuse.
+    if inargflags & FUSE_REQUEST_TIMEOUT != 0 && conn.request_timeout != 0 {
+        outargflags |= FUSE_REQUEST_TIMEOUT;
+        outarg.request_timeout = conn.request_timeout;
+    }
+    outarg.max_readahead = conn.max_readahead;
+    outarg.max_write = conn.max_write;
+    if conn.proto_minor >= 13 {
+        if conn.max_background >= 1 << 16 {
+            conn.max_background = (1 << 16) - 1;
+        }
+        if conn.congestion_threshold > conn.max_background {
+            conn.congestion_threshold = conn.max_background;
+        }
+        if conn.congestion_threshold == 0 {
+            conn.congestion_threshold = conn.max_background * 3 / 4;
+        }
+        outarg.max_background = conn.max_background as u16;
+        outarg.congestion_threshold = conn.congestion_threshold as u16;
+    }
+    if conn.proto_minor >= 23 {
+        outarg.time_gran = conn.time_gran;
+    }
+    if inargflags & FUSE_INIT_EXT != 0 {
+        outargflags |= FUSE_INIT_EXT;
+        outarg.flags2 = (outargflags >> 32) as u32;
+    }
+    outarg.flags = outargflags as u32;
+    if debug {
+        crate::log_debug!("   INIT: {}.{}\n", outarg.major, outarg.minor);
+        crate::log_debug!("   flags=0x{:08x}\n", outarg.flags);
+        crate::log_debug!("   max_readahead=0x{:08x}\n", outarg.max_readahead);
+        crate::log_debug!("   max_write=0x{:08x}\n", outarg.max_write);
+        crate::log_debug!("   max_background={}\n", outarg.max_background);
+        crate::log_debug!("   congestion_threshold={}\n", outarg.congestion_threshold);
+        crate::log_debug!("   time_gran={}\n", outarg.time_gran);
+        if conn.want_ext & FUSE_CAP_PASSTHROUGH != 0 {
+            crate::log_debug!("   max_stack_depth={}\n", outarg.max_stack_depth);
+        }
+    }
+    let size = if arg.minor < 5 {
+        FUSE_COMPAT_INIT_OUT_SIZE
+    } else if arg.minor < 23 {
+        FUSE_COMPAT_22_INIT_OUT_SIZE
+    } else {
+        std::mem::size_of::<fuse_init_out>()
+    };
+    // Set before the reply: the next requests may arrive at once.
+    se.got_init.store(true, Ordering::SeqCst);
+    reply::send_reply(req, 0, &[&outarg.as_bytes()[..size]]);
+}

@@ -1,0 +1,301 @@
+//! Requests: what a `fuse_req_t` points to, their pool, and interrupts.
+//!
+//! A request is handed to the filesystem as a raw pointer and answered
+//! exactly once through a `fuse_reply_*` call, possibly from another thread
+//! and after the callback returned. Request objects are never freed while
+//! their session lives: a replied request goes to the back of a free list
+//! and is reused only after `QUARANTINE` others, so a reply made twice by a
+//! buggy filesystem finds a request marked replied, is logged and refused,
+//! instead of touching freed memory.
+
+use super::Session;
+use crate::capi::types::{fuse_ctx, fuse_interrupt_func_t, fuse_req};
+use parking_lot::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::ffi::c_void;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Replied requests kept before their objects are reused.
+const QUARANTINE: usize = 256;
+
+const FREE: u8 = 0;
+const ACTIVE: u8 = 1;
+
+/// What an interrupt needs: the filesystem's function and whether the
+/// kernel interrupted the request.
+struct Intr {
+    func: fuse_interrupt_func_t,
+    data: *mut c_void,
+    interrupted: bool,
+    /// The function was called (it runs at most once).
+    notified: bool,
+}
+
+pub struct Req {
+    pub unique: u64,
+    pub opcode: u32,
+    pub nodeid: u64,
+    pub ctx: fuse_ctx,
+    pub se: *const Session,
+    /// The device fd the reply goes to (the session's or a cloned one).
+    pub fd: RawFd,
+    /// COPY_FILE_RANGE_64: fuse_reply_write answers with a 64-bit count.
+    pub copy64: bool,
+    state: AtomicU8,
+    intr: Mutex<Intr>,
+}
+
+// SAFETY: the raw pointers are the session (which outlives its requests)
+// and the filesystem's interrupt data, which it shares across threads.
+unsafe impl Send for Req {}
+// SAFETY: as above; mutable state is atomic or behind the mutex.
+unsafe impl Sync for Req {}
+
+impl Req {
+    fn blank() -> Req {
+        Req {
+            unique: 0,
+            opcode: 0,
+            nodeid: 0,
+            ctx: fuse_ctx::default(),
+            se: std::ptr::null(),
+            fd: -1,
+            copy64: false,
+            state: AtomicU8::new(FREE),
+            intr: Mutex::new(Intr {
+                func: None,
+                data: std::ptr::null_mut(),
+                interrupted: false,
+                notified: false,
+            }),
+        }
+    }
+
+    /// The request behind a `fuse_req_t`, if it is one still waiting for its
+    /// reply.
+    ///
+    /// # Safety
+    /// `req` must be NULL or a pointer handed out by [`Registry::alloc`] of
+    /// a live session.
+    pub unsafe fn active<'a>(req: *mut fuse_req) -> Option<&'a Req> {
+        // SAFETY: per the contract, request objects stay allocated while
+        // their session lives.
+        let r = unsafe { (req as *const Req).as_ref()? };
+        (r.state.load(Ordering::Acquire) == ACTIVE).then_some(r)
+    }
+
+    pub fn as_ptr(&self) -> *mut fuse_req {
+        self as *const Req as *mut fuse_req
+    }
+
+    pub fn session(&self) -> &Session {
+        // SAFETY: a request never outlives its session.
+        unsafe { &*self.se }
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.intr.lock().interrupted
+    }
+
+    /// `fuse_req_interrupt_func`: registers `func`, calling it at once if
+    /// the request was already interrupted. No lock is held during the call.
+    ///
+    /// # Safety
+    /// `func` must be callable with this request and `data`.
+    pub unsafe fn set_interrupt_func(&self, func: fuse_interrupt_func_t, data: *mut c_void) {
+        let call = {
+            let mut i = self.intr.lock();
+            i.func = func;
+            i.data = data;
+            if i.interrupted && !i.notified && func.is_some() {
+                i.notified = true;
+                func
+            } else {
+                None
+            }
+        };
+        if let Some(f) = call {
+            // SAFETY: the filesystem's function with the request and its data.
+            unsafe { f(self.as_ptr(), data) };
+        }
+    }
+
+    /// Marks the request interrupted and runs its interrupt function, if
+    /// one is registered, outside any lock.
+    fn interrupt(&self) {
+        let call = {
+            let mut i = self.intr.lock();
+            i.interrupted = true;
+            if !i.notified && i.func.is_some() {
+                i.notified = true;
+                i.func.map(|f| (f, i.data))
+            } else {
+                None
+            }
+        };
+        if let Some((f, data)) = call {
+            // SAFETY: the filesystem's function with the request and its data.
+            unsafe { f(self.as_ptr(), data) };
+        }
+    }
+}
+
+/// The session's requests: the pool, those in flight (for interrupts) and
+/// INTERRUPT requests whose target has not been seen yet.
+#[derive(Default)]
+pub struct Registry {
+    free: Mutex<VecDeque<Box<Req>>>,
+    inflight: Mutex<HashMap<u64, usize>>,
+    /// INTERRUPT requests waiting for their target (libfuse's interrupts list).
+    pending_intr: Mutex<VecDeque<(u64, usize)>>,
+}
+
+/// What [`Registry::alloc`] found among the pending interrupts.
+pub enum Pending {
+    None,
+    /// An INTERRUPT request that matched nothing yet: answer it EAGAIN so
+    /// the kernel sends it again (libfuse does this on the next request).
+    Stale(*mut fuse_req),
+}
+
+impl Registry {
+    /// A request object for a new request from the kernel.
+    #[allow(clippy::too_many_arguments)]
+    pub fn alloc(
+        &self,
+        se: &Session,
+        unique: u64,
+        opcode: u32,
+        nodeid: u64,
+        ctx: fuse_ctx,
+        fd: RawFd,
+        track: bool,
+    ) -> (*mut fuse_req, Pending) {
+        let mut r = {
+            let mut free = self.free.lock();
+            if free.len() > QUARANTINE {
+                free.pop_front()
+            } else {
+                None
+            }
+        }
+        .unwrap_or_else(|| Box::new(Req::blank()));
+        r.unique = unique;
+        r.opcode = opcode;
+        r.nodeid = nodeid;
+        r.ctx = ctx;
+        r.se = se;
+        r.fd = fd;
+        r.copy64 = false;
+        *r.intr.get_mut() = Intr {
+            func: None,
+            data: std::ptr::null_mut(),
+            interrupted: false,
+            notified: false,
+        };
+        r.state.store(ACTIVE, Ordering::Release);
+        let ptr = Box::into_raw(r);
+        let mut pending = Pending::None;
+        if track {
+            // An interrupt that arrived before its request (libfuse's check_interrupt).
+            let matched = {
+                let mut p = self.pending_intr.lock();
+                match p.iter().position(|(target, _)| *target == unique) {
+                    Some(i) => p.remove(i).map(|(_, r)| r),
+                    None => {
+                        if let Some((_, stale)) = p.pop_front() {
+                            pending = Pending::Stale(stale as *mut fuse_req);
+                        }
+                        None
+                    }
+                }
+            };
+            if let Some(intr_req) = matched {
+                // SAFETY: ptr is the object we just made; it is ours until
+                // it is published to the filesystem.
+                unsafe { (*ptr).intr.get_mut().interrupted = true };
+                self.release(intr_req as *mut Req);
+            }
+            self.inflight.lock().insert(unique, ptr as usize);
+        }
+        (ptr as *mut fuse_req, pending)
+    }
+
+    /// Ends a request: the next reply to it is refused. Returns false if it
+    /// was not active (a second reply).
+    pub fn finish(&self, req: &Req) -> bool {
+        if req
+            .state
+            .compare_exchange(ACTIVE, FREE, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        {
+            let mut inflight = self.inflight.lock();
+            if inflight.get(&req.unique) == Some(&(req as *const Req as usize)) {
+                inflight.remove(&req.unique);
+            }
+        }
+        {
+            let mut i = req.intr.lock();
+            i.func = None;
+            i.data = std::ptr::null_mut();
+        }
+        self.release(req as *const Req as *mut Req);
+        true
+    }
+
+    /// Puts a finished request object at the back of the free list.
+    fn release(&self, req: *mut Req) {
+        // SAFETY: every Req pointer we hand out comes from Box::into_raw,
+        // and it is released exactly once per use (finish's state change, or
+        // an INTERRUPT request consumed without reply).
+        let b = unsafe { Box::from_raw(req) };
+        b.state.store(FREE, Ordering::Release);
+        self.free.lock().push_back(b);
+    }
+
+    /// An INTERRUPT for `target` arrived (as request `intr_req`): interrupt
+    /// it if it is in flight (the INTERRUPT itself then gets no reply, as in
+    /// libfuse), else keep the INTERRUPT until its target shows up.
+    pub fn interrupt(&self, target: u64, intr_req: *mut fuse_req) {
+        let found = self.inflight.lock().get(&target).copied();
+        // SAFETY: intr_req was made by alloc and is still ours.
+        let intr = unsafe { &*(intr_req as *const Req) };
+        match found {
+            Some(t) => {
+                intr.state.store(FREE, Ordering::Release);
+                self.release(intr_req as *mut Req);
+                // SAFETY: in-flight objects stay allocated (see the module
+                // docs); if it was replied meanwhile, interrupting its
+                // reused object is harmless: the state check below.
+                let t = unsafe { &*(t as *const Req) };
+                if t.state.load(Ordering::Acquire) == ACTIVE && t.unique == target {
+                    t.interrupt();
+                }
+            }
+            None => {
+                let mut p = self.pending_intr.lock();
+                if p.iter().any(|(u, _)| *u == target) {
+                    drop(p);
+                    intr.state.store(FREE, Ordering::Release);
+                    self.release(intr_req as *mut Req);
+                } else {
+                    p.push_back((target, intr_req as usize));
+                }
+            }
+        }
+    }
+
+    /// Frees every pooled object (the session is going away).
+    pub fn clear(&self) {
+        self.free.lock().clear();
+        let pending: Vec<_> = self.pending_intr.lock().drain(..).collect();
+        for (_, r) in pending {
+            // SAFETY: pending INTERRUPT requests were never handed to C.
+            drop(unsafe { Box::from_raw(r as *mut Req) });
+        }
+    }
+}

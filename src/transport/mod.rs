@@ -1,0 +1,109 @@
+//! How request bytes move. For now the classic `/dev/fuse` transport: one
+//! `read` per request into a buffer owned by the reading thread, replies by
+//! `writev` (see `Session::write_msg`), optionally through the filesystem's
+//! custom I/O functions.
+
+use crate::session::Session;
+use std::os::fd::RawFd;
+
+/// Why a receive produced no request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RecvError {
+    /// The session is over (exited, unmounted or aborted): stop quietly.
+    Exit,
+    /// Interrupted by a signal: check `exited()` and try again.
+    Interrupted,
+    /// Anything else, as -errno.
+    Errno(i32),
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// Reads one request from `fd` into `buf`, growing `buf` to the session's
+/// buffer size first. Returns the request's length.
+pub fn receive(se: &Session, fd: RawFd, buf: &mut Vec<u8>) -> Result<usize, RecvError> {
+    let want = se.bufsize.load(std::sync::atomic::Ordering::Relaxed);
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    receive_into(se, fd, buf)
+}
+
+/// Reads one request from `fd` into `buf`.
+pub fn receive_into(se: &Session, fd: RawFd, buf: &mut [u8]) -> Result<usize, RecvError> {
+    loop {
+        let io = *se.io.lock();
+        let res = match io.and_then(|io| io.read) {
+            // SAFETY: the filesystem's read function gets our buffer and its length.
+            Some(r) => unsafe { r(fd, buf.as_mut_ptr().cast(), buf.len(), se.userdata) },
+            // SAFETY: kernel I/O into a buffer of buf.len() bytes we own.
+            None => unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) },
+        };
+        let err = errno();
+        if se.exited() {
+            return Err(RecvError::Exit);
+        }
+        if res == -1 {
+            match err {
+                // The request was interrupted before we read it.
+                libc::ENOENT => continue,
+                // Unmounted, or aborted through /sys/fs/fuse/connections.
+                libc::ENODEV => {
+                    se.exit();
+                    return Err(RecvError::Exit);
+                }
+                libc::EINTR => return Err(RecvError::Interrupted),
+                libc::EAGAIN => return Err(RecvError::Errno(-err)),
+                _ => {
+                    // libfuse reports this with perror().
+                    eprintln!(
+                        "fuse: reading device: {}",
+                        std::io::Error::from_raw_os_error(err)
+                    );
+                    return Err(RecvError::Errno(-err));
+                }
+            }
+        }
+        let n = res as usize;
+        if n < crate::session::IN_HEADER_SIZE {
+            crate::log_err!("short read on fuse device\n");
+            return Err(RecvError::Errno(-libc::EIO));
+        }
+        return Ok(n);
+    }
+}
+
+/// A new device fd attached to the same connection as `master`
+/// (FUSE_DEV_IOC_CLONE), for `clone_fd` workers. None if the kernel refuses.
+pub fn clone_fd(master: RawFd) -> Option<RawFd> {
+    const DEVNAME: &std::ffi::CStr = c"/dev/fuse";
+    // SAFETY: plain open of the device.
+    let fd = unsafe { libc::open(DEVNAME.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    if fd == -1 {
+        crate::log_err!(
+            "fuse: failed to open {}: {}\n",
+            DEVNAME.to_string_lossy(),
+            std::io::Error::last_os_error()
+        );
+        return None;
+    }
+    let mut m = master as u32;
+    // _IOR(229, 0, uint32_t)
+    const FUSE_DEV_IOC_CLONE: libc::c_ulong = 0x8004_e500;
+    // SAFETY: the ioctl reads one u32 (the master fd).
+    let res = unsafe { libc::ioctl(fd, FUSE_DEV_IOC_CLONE, &mut m as *mut u32) };
+    if res == -1 {
+        crate::log_err!(
+            "fuse: failed to clone device fd: {}\n",
+            std::io::Error::last_os_error()
+        );
+        // SAFETY: closing the fd we opened.
+        unsafe { libc::close(fd) };
+        return None;
+    }
+    Some(fd)
+}
