@@ -406,11 +406,25 @@ fn opt_and_cmdline_match_libfuse() {
 #[test]
 fn exit_signal_reaches_the_session() {
     use fuse3::capi::helper::{fuse_remove_signal_handlers, fuse_set_signal_handlers};
-    let se = std::ptr::NonNull::<fuse3::capi::types::fuse_session>::dangling().as_ptr();
+    use fuse3::session::Session;
+    let s = Session::new(
+        fuse3::compat::Abi::V3_17,
+        Default::default(),
+        Default::default(),
+        std::ptr::null_mut(),
+        Default::default(),
+    );
+    let se = s.into_raw();
     assert_eq!(fuse_set_signal_handlers(se), 0);
-    // SAFETY: the handler only records the signal for the session.
+    // SAFETY: the handler only marks the session as exited.
     unsafe { libc::raise(libc::SIGHUP) };
-    assert_eq!(fuse3::session::last_exit_signal(), libc::SIGHUP);
+    // SAFETY: se is the live session made above.
+    let s = unsafe { Session::from_raw(se) }.unwrap();
+    assert!(s.exited());
+    assert_eq!(
+        s.error.load(std::sync::atomic::Ordering::SeqCst),
+        libc::SIGHUP
+    );
     // SAFETY: SIGPIPE is ignored (by a do-nothing handler) meanwhile.
     unsafe { libc::raise(libc::SIGPIPE) };
     fuse_remove_signal_handlers(se);
@@ -421,4 +435,6 @@ fn exit_signal_reaches_the_session() {
         old.sa_sigaction
     };
     assert_eq!(disp, libc::SIG_DFL);
+    // SAFETY: the session is ours and no handler refers to it any more.
+    drop(unsafe { Session::from_raw_owned(se) });
 }

@@ -30,12 +30,19 @@ impl CBufs {
     /// `count` entries of the current flavour, with memory buffers valid for
     /// their `size` while this view is used.
     unsafe fn new(bufv: *const fuse_bufvec) -> CBufs {
+        // SAFETY: passed on.
+        unsafe { CBufs::with_abi(bufv, compat::current_abi()) }
+    }
+
+    /// # Safety
+    /// As [`CBufs::new`], with entries of `abi`'s layout.
+    unsafe fn with_abi(bufv: *const fuse_bufvec, abi: compat::Abi) -> CBufs {
         // SAFETY: the caller guarantees a readable vector header.
         let count = unsafe { (*bufv).count };
         CBufs {
             first: (bufv as *const u8).wrapping_add(offset_of!(fuse_bufvec, buf)),
             count,
-            stride: compat::current_abi().buf_size(),
+            stride: abi.buf_size(),
         }
     }
 
@@ -69,6 +76,36 @@ impl BufSeq for CBufs {
             unsafe { Buf::from_raw_mem(b.mem as *mut u8, b.size) }
         }
     }
+}
+
+/// The data of a C buffer vector of `abi`'s layout, from its cursor on,
+/// gathered into one buffer (what `fuse_reply_data` sends); -errno if
+/// nothing could be read. The vector's cursor is left as it was.
+///
+/// # Safety
+/// `bufv` must point to a valid vector of that layout.
+pub(crate) unsafe fn read_all(
+    bufv: *const fuse_bufvec,
+    abi: compat::Abi,
+) -> Result<Vec<u8>, c_int> {
+    // SAFETY: per the contract.
+    let (src, mut scur) = unsafe { (CBufs::with_abi(bufv, abi), cursor(bufv)) };
+    let mut data = vec![0u8; buf::buf_size(&src)];
+    let res = {
+        let dst = [Buf::mem(&mut data)];
+        buf::copy(
+            &dst,
+            &mut Cursor { idx: 0, off: 0 },
+            &src,
+            &mut scur,
+            CopyFlags(0),
+        )
+    };
+    if res < 0 {
+        return Err(-res as c_int);
+    }
+    data.truncate(res as usize);
+    Ok(data)
 }
 
 /// Reads a vector's cursor.

@@ -349,7 +349,9 @@ extern "C" fn exit_handler(sig: c_int) {
     // fuse_session_exit and se->error = sig). libfuse 3.18 also logs
     // "exit_handler called with sig %d" for sessions with debug on; that is
     // the session's to do once sessions exist.
-    crate::session::exit_from_signal(se, sig);
+    // SAFETY: the handlers are installed for a live session and removed
+    // before it is destroyed (fuse_remove_signal_handlers).
+    unsafe { crate::session::exit_from_signal(se, sig) };
 }
 
 extern "C" fn do_nothing(_sig: c_int) {}
@@ -391,7 +393,9 @@ extern "C" fn exit_backtrace(sig: c_int) {
     if se.is_null() {
         return;
     }
-    crate::session::exit_from_signal(se, sig);
+    // SAFETY: the handlers are installed for a live session and removed
+    // before it is destroyed (fuse_remove_signal_handlers).
+    unsafe { crate::session::exit_from_signal(se, sig) };
     remove_signal_handlers(se);
     // SAFETY: libfuse's format with an int argument.
     unsafe { fuse_log(FUSE_LOG_ERR, c"Got signal: %d\n".as_ptr(), sig) };

@@ -14,7 +14,11 @@ pub mod helper;
 pub mod highlevel;
 pub mod loop_cfg;
 pub mod lowlevel;
+pub mod notify;
 pub mod opt;
+pub mod reply;
+pub mod req;
+pub mod session;
 pub mod types;
 
 /// Runs an entry point's body; a panic becomes `$fail` plus a log line, so

@@ -283,6 +283,13 @@ void fuse_stop_cleanup_thread(struct fuse *fuse);
 
 void fuse_unmount(struct fuse *f);
 
+/**
+ * `fuse_open_channel` (mount.fuse3): mounts with a `-o` string, returns
+ * the device fd or -1.
+ *
+ * # Safety
+ * C strings.
+ */
 int fuse_open_channel(const char *mountpoint, const char *options);
 
 #ifdef __cplusplus

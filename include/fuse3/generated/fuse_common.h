@@ -101,6 +101,10 @@ int fuse_set_fail_signal_handlers(struct fuse_session *se);
  */
 void fuse_remove_signal_handlers(struct fuse_session *se);
 
+/**
+ * # Safety
+ * `ph` NULL or a handle from a poll request, not used afterwards.
+ */
 void fuse_pollhandle_destroy(struct fuse_pollhandle *ph);
 
 #ifdef __cplusplus

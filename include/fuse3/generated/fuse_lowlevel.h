@@ -120,131 +120,331 @@ void fuse_lowlevel_help(void);
  */
 void fuse_lowlevel_version(void);
 
+int fuse_passthrough_close(fuse_req_t req, int backing_id);
+
+int fuse_passthrough_open(fuse_req_t req, int fd);
+
+/**
+ * # Safety
+ * `ph` NULL or a handle from a poll request.
+ */
+int fuse_lowlevel_notify_poll(struct fuse_pollhandle *ph);
+
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
+int fuse_lowlevel_notify_inval_inode(struct fuse_session *se, fuse_ino_t ino, off_t off, off_t len);
+
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
+int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se);
+
+/**
+ * # Safety
+ * `se` NULL or a live session; `name` has `namelen` bytes and a NUL.
+ */
+int fuse_lowlevel_notify_inval_entry(struct fuse_session *se,
+                                     fuse_ino_t parent,
+                                     const char *name,
+                                     size_t namelen);
+
+/**
+ * # Safety
+ * `se` NULL or a live session; `name` has `namelen` bytes and a NUL.
+ */
 int fuse_lowlevel_notify_delete(struct fuse_session *se,
                                 fuse_ino_t parent,
                                 fuse_ino_t child,
                                 const char *name,
                                 size_t namelen);
 
-int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se);
-
-int fuse_lowlevel_notify_inval_entry(struct fuse_session *se,
-                                     fuse_ino_t parent,
-                                     const char *name,
-                                     size_t namelen);
-
-int fuse_lowlevel_notify_inval_inode(struct fuse_session *se, fuse_ino_t ino, off_t off, off_t len);
-
-int fuse_lowlevel_notify_poll(struct fuse_pollhandle *ph);
-
-int fuse_lowlevel_notify_retrieve(struct fuse_session *se,
-                                  fuse_ino_t ino,
-                                  size_t size,
-                                  off_t offset,
-                                  void *cookie);
-
+/**
+ * # Safety
+ * `se` NULL or a live session; `bufv` a valid vector of its flavour.
+ */
 int fuse_lowlevel_notify_store(struct fuse_session *se,
                                fuse_ino_t ino,
                                off_t offset,
                                struct fuse_bufvec *bufv,
                                enum fuse_buf_copy_flags flags);
 
-int fuse_passthrough_close(fuse_req_t req, int backing_id);
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
+int fuse_lowlevel_notify_retrieve(struct fuse_session *se,
+                                  fuse_ino_t ino,
+                                  size_t size,
+                                  off_t offset,
+                                  void *cookie);
 
-int fuse_passthrough_open(fuse_req_t req, int fd);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_reply_err(fuse_req_t req, int err);
 
-int fuse_reply_attr(fuse_req_t req, const struct stat *attr, double attr_timeout);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+void fuse_reply_none(fuse_req_t req);
 
-int fuse_reply_bmap(fuse_req_t req, uint64_t idx);
+/**
+ * # Safety
+ * `req` a request not yet answered; `e` a valid entry.
+ */
+int fuse_reply_entry(fuse_req_t req, const struct fuse_entry_param *e);
 
-int fuse_reply_buf(fuse_req_t req, const char *buf, size_t size);
-
+/**
+ * # Safety
+ * `req` a request not yet answered; `e`, `fi` valid.
+ */
 int fuse_reply_create(fuse_req_t req,
                       const struct fuse_entry_param *e,
                       const struct fuse_file_info *fi);
 
+/**
+ * # Safety
+ * `req` a request not yet answered; `attr` valid.
+ */
+int fuse_reply_attr(fuse_req_t req, const struct stat *attr, double attr_timeout);
+
+/**
+ * # Safety
+ * `req` a request not yet answered; `link` a C string.
+ */
+int fuse_reply_readlink(fuse_req_t req, const char *link);
+
+/**
+ * # Safety
+ * `req` a request not yet answered; `fi` valid.
+ */
+int fuse_reply_open(fuse_req_t req, const struct fuse_file_info *fi);
+
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_reply_write(fuse_req_t req, size_t count);
+
+/**
+ * # Safety
+ * `req` a request not yet answered; `buf` has `size` bytes.
+ */
+int fuse_reply_buf(fuse_req_t req, const char *buf, size_t size);
+
+/**
+ * # Safety
+ * `req` a request not yet answered; `iov` has `count` entries.
+ */
+int fuse_reply_iov(fuse_req_t req, const struct iovec *iov, int count);
+
+/**
+ * # Safety
+ * `req` a request not yet answered; `bufv` a valid vector.
+ */
 int fuse_reply_data(fuse_req_t req, struct fuse_bufvec *bufv, enum fuse_buf_copy_flags flags);
 
-int fuse_reply_entry(fuse_req_t req, const struct fuse_entry_param *e);
+/**
+ * # Safety
+ * `req` a request not yet answered; `stbuf` valid.
+ */
+int fuse_reply_statfs(fuse_req_t req, const struct statvfs *stbuf);
 
-int fuse_reply_err(fuse_req_t req, int err);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_reply_xattr(fuse_req_t req, size_t count);
 
-int fuse_reply_ioctl(fuse_req_t req, int result, const void *buf, size_t size);
+/**
+ * # Safety
+ * `req` a request not yet answered; `lock` valid.
+ */
+int fuse_reply_lock(fuse_req_t req, const struct flock *lock);
 
-int fuse_reply_ioctl_iov(fuse_req_t req, int result, const struct iovec *iov, int count);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_reply_bmap(fuse_req_t req, uint64_t idx);
 
+/**
+ * # Safety
+ * `req` a request not yet answered; the iovec arrays have their counts.
+ */
 int fuse_reply_ioctl_retry(fuse_req_t req,
                            const struct iovec *in_iov,
                            size_t in_count,
                            const struct iovec *out_iov,
                            size_t out_count);
 
-int fuse_reply_iov(fuse_req_t req, const struct iovec *iov, int count);
+/**
+ * # Safety
+ * `req` a request not yet answered; `buf` has `size` bytes.
+ */
+int fuse_reply_ioctl(fuse_req_t req, int result, const void *buf, size_t size);
 
-int fuse_reply_lock(fuse_req_t req, const struct flock *lock);
+/**
+ * # Safety
+ * `req` a request not yet answered; `iov` has `count` entries.
+ */
+int fuse_reply_ioctl_iov(fuse_req_t req, int result, const struct iovec *iov, int count);
 
-int fuse_reply_lseek(fuse_req_t req, off_t off);
-
-void fuse_reply_none(fuse_req_t req);
-
-int fuse_reply_open(fuse_req_t req, const struct fuse_file_info *fi);
-
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
 int fuse_reply_poll(fuse_req_t req, unsigned int revents);
 
-int fuse_reply_readlink(fuse_req_t req, const char *link);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_reply_lseek(fuse_req_t req, off_t off);
 
-int fuse_reply_statfs(fuse_req_t req, const struct statvfs *stbuf);
-
+/**
+ * # Safety
+ * `req` a request not yet answered; `statx` valid.
+ */
 int fuse_reply_statx(fuse_req_t req, int flags, struct statx *statx, double attr_timeout);
 
-int fuse_reply_write(fuse_req_t req, size_t count);
-
-int fuse_reply_xattr(fuse_req_t req, size_t count);
-
-const struct fuse_ctx *fuse_req_ctx(fuse_req_t req);
-
-int fuse_req_get_payload(fuse_req_t req, char **payload, size_t *payload_sz, void **mr);
-
-int fuse_req_getgroups(fuse_req_t req, int size, gid_t *list);
-
-void fuse_req_interrupt_func(fuse_req_t req, fuse_interrupt_func_t func, void *data);
-
-int fuse_req_interrupted(fuse_req_t req);
-
-bool fuse_req_is_uring(fuse_req_t req);
-
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
 void *fuse_req_userdata(fuse_req_t req);
 
-int fuse_session_custom_io_317(struct fuse_session *se,
-                               const struct fuse_custom_io *io,
-                               size_t op_size,
-                               int fd);
+/**
+ * # Safety
+ * `req` a request not yet answered; the result lives until the reply.
+ */
+const struct fuse_ctx *fuse_req_ctx(fuse_req_t req);
 
-void fuse_session_destroy(struct fuse_session *se);
+/**
+ * The groups of the requesting process, from /proc as libfuse reads them:
+ * returns how many there are and stores at most `size` of them.
+ *
+ * # Safety
+ * `req` a request not yet answered; `list` has room for `size` gids.
+ */
+int fuse_req_getgroups(fuse_req_t req, int size, gid_t *list);
 
-void fuse_session_exit(struct fuse_session *se);
+/**
+ * # Safety
+ * `req` a request not yet answered; `func` called with `data` at most once.
+ */
+void fuse_req_interrupt_func(fuse_req_t req, fuse_interrupt_func_t func, void *data);
 
-int fuse_session_exited(struct fuse_session *se);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_req_interrupted(fuse_req_t req);
 
-int fuse_session_fd(struct fuse_session *se);
+/**
+ * # Safety
+ * `req` a request not yet answered.
+ */
+bool fuse_req_is_uring(fuse_req_t req);
 
-int fuse_session_loop(struct fuse_session *se);
+/**
+ * Zero-copy payload access exists only for requests that came over
+ * io-uring; like libfuse, anything else gets -EINVAL.
+ *
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_req_get_payload(fuse_req_t req, char **payload, size_t *payload_sz, void **mr);
 
-int fuse_session_mount(struct fuse_session *se, const char *mountpoint);
-
+/**
+ * The 3.17+ entry point, reached through the header's inline wrapper.
+ *
+ * # Safety
+ * C contract of fuse_session_new.
+ */
 struct fuse_session *fuse_session_new_versioned(struct fuse_args *args,
                                                 const struct fuse_lowlevel_ops *op,
                                                 size_t op_size,
                                                 struct libfuse_version *version,
                                                 void *userdata);
 
-void fuse_session_process_buf(struct fuse_session *se, const struct fuse_buf *buf);
+/**
+ * # Safety
+ * `se` NULL or a session not yet destroyed; it must not be used afterwards.
+ */
+void fuse_session_destroy(struct fuse_session *se);
 
-int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf);
+/**
+ * # Safety
+ * `se` a live session; `mountpoint` NULL or a C string.
+ */
+int fuse_session_mount(struct fuse_session *se, const char *mountpoint);
 
+/**
+ * # Safety
+ * `se` a live session.
+ */
+void fuse_session_unmount(struct fuse_session *se);
+
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
+void fuse_session_exit(struct fuse_session *se);
+
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
+int fuse_session_exited(struct fuse_session *se);
+
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
 void fuse_session_reset(struct fuse_session *se);
 
-void fuse_session_unmount(struct fuse_session *se);
+/**
+ * # Safety
+ * `se` NULL or a live session.
+ */
+int fuse_session_fd(struct fuse_session *se);
+
+/**
+ * # Safety
+ * `se` NULL or a live session, mounted.
+ */
+int fuse_session_loop(struct fuse_session *se);
+
+/**
+ * # Safety
+ * `se` a live session; `io` NULL or `op_size` readable bytes.
+ */
+int fuse_session_custom_io_317(struct fuse_session *se,
+                               const struct fuse_custom_io *io,
+                               size_t op_size,
+                               int fd);
+
+/**
+ * Reads one request into the caller's buffer (allocating `mem` with
+ * malloc when NULL, as libfuse does for external callers; a legacy
+ * caller's `fuse_buf` is 40 bytes, so `mem_size` is written only for 3.17+).
+ *
+ * # Safety
+ * `se` a live session; `buf` a `fuse_buf` of the session's flavour.
+ */
+int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf);
+
+/**
+ * # Safety
+ * `se` a live session; `buf` a `fuse_buf` holding one request in memory.
+ */
+void fuse_session_process_buf(struct fuse_session *se, const struct fuse_buf *buf);
 
 #ifdef __cplusplus
 }  // extern "C"
