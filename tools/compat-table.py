@@ -19,6 +19,9 @@ TESTED_BY = [
     (r"^fuse_loop_cfg_", "tests/buf_conn_c.rs"),
     (r"conn_info_opts$|feature_flag$|^fuse_convert_to_conn_want_ext$", "tests/buf_conn_c.rs, src/conn.rs"),
     (r"^fuse_add_direntry", "tests/buf_conn_c.rs, src/dirent.rs"),
+    (r"^fuse_session_(new|new_versioned|mount|unmount|destroy|loop|loop_mt.*|exit|exited|fd)$", "tests/session.rs, tests/mount.rs"),
+    (r"^fuse_open_channel$", "tests/mount.rs"),
+    (r"^fuse_reply_(entry|attr|err|open|buf)$", "tests/session.rs"),
 ]
 
 # Names exported only as .symver aliases of these functions (libfuse-abi.md §1).
