@@ -192,3 +192,285 @@ pub fn real_libfuse_build(suite: Suite) -> PathBuf {
     run(Command::new("sh").arg("-c").arg(&script));
     build
 }
+
+// ---------------------------------------------------------------------------
+// Mounted-filesystem hygiene and bounded runs (tests/libfuse_suites.rs and
+// any other test that mounts): find FUSE mounts under given dirs, take them
+// down, kill what a run left behind, run a command with a hard deadline.
+
+/// One FUSE mount of /proc/self/mountinfo.
+#[derive(Clone, Debug)]
+pub struct FuseMount {
+    pub mountpoint: PathBuf,
+    pub fstype: String,
+    pub source: String,
+}
+
+/// Undoes mountinfo's octal escapes (\040 for a space...).
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() {
+            let oct = std::str::from_utf8(&b[i + 1..i + 4]).unwrap_or("x");
+            if let Ok(v) = u8::from_str_radix(oct, 8) {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The FUSE mounts (fuse, fuseblk, fuse.*) whose mountpoint is one of
+/// `roots` or below one, deepest first. Roots are compared canonicalized
+/// as well as verbatim.
+pub fn fuse_mounts_under(roots: &[&Path]) -> Vec<FuseMount> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut prefixes: Vec<PathBuf> = Vec::new();
+    for r in roots {
+        prefixes.push(r.to_path_buf());
+        if let Ok(c) = std::fs::canonicalize(r) {
+            prefixes.push(c);
+        }
+    }
+    let mut found = Vec::new();
+    for line in info.lines() {
+        let Some((pre, post)) = line.split_once(" - ") else {
+            continue;
+        };
+        let mountpoint = PathBuf::from(unescape_mountinfo(
+            pre.split(' ').nth(4).unwrap_or_default(),
+        ));
+        let mut post = post.split(' ');
+        let fstype = post.next().unwrap_or_default().to_string();
+        let source = unescape_mountinfo(post.next().unwrap_or_default());
+        if !(fstype == "fuse" || fstype == "fuseblk" || fstype.starts_with("fuse.")) {
+            continue;
+        }
+        if prefixes.iter().any(|p| mountpoint.starts_with(p)) {
+            found.push(FuseMount {
+                mountpoint,
+                fstype,
+                source,
+            });
+        }
+    }
+    found.sort_by_key(|m| std::cmp::Reverse(m.mountpoint.components().count()));
+    found
+}
+
+/// Processes whose environment holds `FERROFUSE_TAG=<tag>` (set on the
+/// commands a test starts, inherited by everything they start): pid and
+/// command line.
+pub fn tagged_processes(tag: &str) -> Vec<(i32, String)> {
+    let needle = format!("FERROFUSE_TAG={tag}");
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if pid == std::process::id() as i32 {
+            continue;
+        }
+        let Ok(env) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        if env.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
+            let cmd = std::fs::read(e.path().join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .unwrap_or_default();
+            found.push((pid, cmd.trim().to_string()));
+        }
+    }
+    found
+}
+
+/// After a run: SIGKILLs every process tagged `tag`, lazily unmounts every
+/// FUSE mount under `roots`, and waits (10 s at most) for both to be gone.
+/// Returns what had been left behind (empty when the run cleaned up after
+/// itself), and what could not be removed, each as a line of text.
+pub fn clean_up_after_run(roots: &[&Path], tag: &str) -> (Vec<String>, Vec<String>) {
+    let mut left = Vec::new();
+    for (pid, cmd) in tagged_processes(tag) {
+        left.push(format!("process {pid}: {cmd}"));
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+    for m in fuse_mounts_under(roots) {
+        left.push(format!(
+            "mount {} ({}, {})",
+            m.mountpoint.display(),
+            m.fstype,
+            m.source
+        ));
+        let _ = Command::new("timeout")
+            .args(["-k", "5", "20", "umount", "-l"])
+            .arg(&m.mountpoint)
+            .output();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let procs = tagged_processes(tag);
+        let mounts = fuse_mounts_under(roots);
+        if (procs.is_empty() && mounts.is_empty()) || std::time::Instant::now() > deadline {
+            let mut stuck: Vec<String> = procs
+                .iter()
+                .map(|(p, c)| format!("process {p} survives SIGKILL: {c}"))
+                .collect();
+            stuck.extend(
+                mounts
+                    .iter()
+                    .map(|m| format!("mount {} survives umount -l", m.mountpoint.display())),
+            );
+            return (left, stuck);
+        }
+        for (pid, _) in procs {
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Removes a scratch tree, but only once no FUSE mount is left under it
+/// (unmounting lazily what is): a recursive delete must never walk into a
+/// mounted filesystem, whose backing files (a passthrough of / ...) it
+/// would destroy. Returns false, deleting nothing, if a mount survives.
+pub fn remove_tree_unmounted(dir: &Path) -> bool {
+    if !dir.exists() {
+        return true;
+    }
+    for m in fuse_mounts_under(&[dir]) {
+        let _ = Command::new("timeout")
+            .args(["-k", "5", "20", "umount", "-l"])
+            .arg(&m.mountpoint)
+            .output();
+    }
+    if !fuse_mounts_under(&[dir]).is_empty() {
+        return false;
+    }
+    std::fs::remove_dir_all(dir).is_ok()
+}
+
+/// How a bounded run ended.
+#[derive(Debug)]
+pub struct BoundedRun {
+    /// None when the deadline struck (the process group was killed).
+    pub status: Option<std::process::ExitStatus>,
+    pub elapsed: std::time::Duration,
+}
+
+impl BoundedRun {
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+    pub fn timed_out(&self) -> bool {
+        self.status.is_none()
+    }
+}
+
+/// Runs `cmd` in a process group of its own, stdout and stderr appended to
+/// `log` (a file, never a pipe: a daemon the command leaves behind holding
+/// a pipe would block the reader forever). At `limit` the group gets
+/// SIGTERM, 10 s later SIGKILL. stdin is /dev/null.
+pub fn run_bounded(cmd: &mut Command, log: &Path, limit: std::time::Duration) -> BoundedRun {
+    use std::os::unix::process::CommandExt;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    let err = out.try_clone().unwrap();
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let pgid = child.id() as i32;
+    let mut termed: Option<std::time::Instant> = None;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return BoundedRun {
+                status: if termed.is_some() { None } else { Some(status) },
+                elapsed: start.elapsed(),
+            };
+        }
+        let now = std::time::Instant::now();
+        match termed {
+            None if now.duration_since(start) >= limit => {
+                unsafe {
+                    libc::killpg(pgid, libc::SIGTERM);
+                }
+                termed = Some(now);
+            }
+            Some(t) if now.duration_since(t) >= std::time::Duration::from_secs(10) => {
+                // A process in an uninterruptible wait may outlive SIGKILL:
+                // give it 20 s, then leave it to the caller's clean-up.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+                for _ in 0..200 {
+                    if child.try_wait().ok().flatten().is_some() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                return BoundedRun {
+                    status: None,
+                    elapsed: start.elapsed(),
+                };
+            }
+            _ => {}
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The last `lines` lines of a text file ("" if unreadable).
+pub fn tail_of(path: &Path, lines: usize) -> String {
+    let text = std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The canonical path of the ferrofuse library this test run built.
+pub fn ferrofuse_library() -> PathBuf {
+    lib_dir();
+    std::fs::canonicalize(profile_dir().join("libfuse3.so")).unwrap()
+}
+
+/// Where the dynamic loader finds `bin`'s libfuse3 (canonical path), per
+/// ldd, with LD_LIBRARY_PATH `ld_path` or none; None if `bin` needs no
+/// libfuse3.
+pub fn ldd_libfuse(bin: &Path, ld_path: Option<&Path>) -> Option<PathBuf> {
+    let mut cmd = Command::new("ldd");
+    cmd.arg(bin).env_remove("LD_LIBRARY_PATH");
+    if let Some(p) = ld_path {
+        cmd.env("LD_LIBRARY_PATH", p);
+    }
+    let out = run(&mut cmd);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("libfuse3.so"))?;
+    let path = line
+        .split("=>")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("ldd {}: {line}", bin.display()));
+    Some(
+        std::fs::canonicalize(path)
+            .unwrap_or_else(|e| panic!("ldd {}: {line}: {e}", bin.display())),
+    )
+}
