@@ -115,7 +115,12 @@ pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
     // The first request must be INIT (CUSE_INIT for CUSE), and only the first.
     let got_init = se.got_init.load(Ordering::SeqCst);
     let is_init = h.opcode == FUSE_INIT || h.opcode == CUSE_INIT;
-    if got_init == is_init {
+    let expected = if se.cuse.get().is_some() {
+        CUSE_INIT
+    } else {
+        FUSE_INIT
+    };
+    if (got_init && is_init) || (!got_init && h.opcode != expected) {
         return err(req, libc::EIO);
     }
     // allow_root: the kernel lets everyone in, we let root and the owner.
@@ -658,11 +663,10 @@ fn call(
             ))
         }
         Op::NotifyReply { arg, data } => notify_reply(se, req, r, &arg, data),
-        Op::CuseInit { .. }
-        | Op::Unknown(_)
-        | Op::SetupMapping { .. }
-        | Op::RemoveMapping { .. }
-        | Op::Syncfs { .. } => enosys(req),
+        Op::CuseInit { arg } => super::cuse::do_cuse_init(se, req, &arg),
+        Op::Unknown(_) | Op::SetupMapping { .. } | Op::RemoveMapping { .. } | Op::Syncfs { .. } => {
+            enosys(req)
+        }
     }
 }
 

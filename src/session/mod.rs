@@ -6,6 +6,7 @@
 //! connection info lives inside it at a fixed address, so the pointer given
 //! to the filesystem's `init` stays valid for the session's life.
 
+pub mod cuse;
 pub mod dispatch;
 pub mod init;
 pub mod options;
@@ -63,6 +64,8 @@ pub struct Session {
     /// The mount options fuse_session_new parsed, for fuse_session_mount.
     pub mount_opts: Mutex<Option<crate::mount::MountOpts>>,
     pub reqs: Registry,
+    /// Set once, right after creation, for a CUSE session (cuse_lowlevel_new).
+    pub cuse: std::sync::OnceLock<cuse::CuseData>,
 }
 
 /// The system's page size.
@@ -119,6 +122,7 @@ impl Session {
             auto_unmount: Mutex::new(None),
             mount_opts: Mutex::new(None),
             reqs: Registry::default(),
+            cuse: std::sync::OnceLock::new(),
         })
     }
 
