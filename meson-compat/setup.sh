@@ -55,9 +55,14 @@ else
     rm -f "$shadow/test"
     set -- -Dtests=false "$@"
 fi
+# util/ builds fusermount3 from libfuse's own helper sources next to it.
+ln -sfn "$src/util" "$shadow/util"
+for c in mount_util.c fuse_log.c util.c; do
+    if [ -e "$src/lib/$c" ]; then ln -sfn "$src/lib/$c" "$shadow/lib/$c"; fi
+done
 ln -sfn "$src/include/fuse_kernel.h" "$shadow/intree/kernel/fuse_kernel.h"
 find "$shadow/intree/private" -mindepth 1 -delete
-for h in "$src"/lib/*.h; do
+for h in "$src"/lib/*.h "$src"/include/fuse_mount_compat.h; do
     [ -e "$h" ] && ln -s "$h" "$shadow/intree/private/"
 done
 
