@@ -2,7 +2,6 @@
 //! answered.
 
 use super::types::*;
-use crate::session::request::Req;
 use libc::{c_char, c_int, c_void, gid_t, size_t};
 
 /// The request behind `req`, or a log line and `$fail`.
@@ -12,7 +11,7 @@ macro_rules! req_or {
     };
     ($req:expr, $name:literal, $fail:expr) => {
         // SAFETY: C passes a request it was handed (or garbage we refuse).
-        match unsafe { Req::active($req) } {
+        match unsafe { $crate::session::request::Req::active($req) } {
             Some(r) => r,
             None => {
                 crate::session::reply::log_bad_reply($name);
