@@ -21,6 +21,17 @@ extern "C" {
     fn ferrofuse_log_str(level: libc::c_int, msg: *const libc::c_char);
 }
 
+/// C's `strerror(err)`: the text libfuse's messages carry (std's Display
+/// adds " (os error N)").
+pub fn strerror(err: i32) -> String {
+    // SAFETY: strerror returns a valid C string (possibly thread-local).
+    let p = unsafe { libc::strerror(err) };
+    // SAFETY: as above.
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Logs `msg` as is (callers add the trailing newline, as libfuse's do).
 pub fn log(level: Level, msg: &str) {
     // An interior NUL cannot reach C; cut the message there.

@@ -3,7 +3,7 @@
 
 use super::request::Req;
 use super::Session;
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int};
 
 extern "C" {
     // glibc >= 2.32: the description of an errno, NULL for unknown values.
@@ -19,16 +19,9 @@ pub struct OutHeader {
     pub unique: u64,
 }
 
-/// strerror's text for `err` (positive errno).
+/// strerror's text for `err` (kept for callers written before log::strerror).
 pub fn errno_text(err: i32) -> String {
-    // SAFETY: strerrordesc_np returns NULL or a static string.
-    let p = unsafe { strerrordesc_np(err) };
-    if p.is_null() {
-        format!("Unknown error {err}")
-    } else {
-        // SAFETY: a NUL-terminated static string.
-        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-    }
+    crate::log::strerror(err)
 }
 
 fn valid_error(error: i32) -> bool {
@@ -49,7 +42,7 @@ pub fn send_msg(se: &Session, fd: i32, out: &mut OutHeader, body: &[&[u8]]) -> i
                 "   unique: {}, error: {} ({}), outsize: {}\n",
                 out.unique,
                 out.error,
-                errno_text(-out.error),
+                crate::log::strerror(-out.error),
                 out.len
             );
         } else {

@@ -60,10 +60,7 @@ pub fn receive_into(se: &Session, fd: RawFd, buf: &mut [u8]) -> Result<usize, Re
                 libc::EAGAIN => return Err(RecvError::Errno(-err)),
                 _ => {
                     // libfuse reports this with perror().
-                    eprintln!(
-                        "fuse: reading device: {}",
-                        std::io::Error::from_raw_os_error(err)
-                    );
+                    eprintln!("fuse: reading device: {}", crate::log::strerror(err));
                     return Err(RecvError::Errno(-err));
                 }
             }
@@ -87,19 +84,23 @@ pub fn clone_fd(master: RawFd) -> Option<RawFd> {
         crate::log_err!(
             "fuse: failed to open {}: {}\n",
             DEVNAME.to_string_lossy(),
-            std::io::Error::last_os_error()
+            crate::log::strerror(errno())
         );
         return None;
     }
     let mut m = master as u32;
-    // _IOR(229, 0, uint32_t)
-    const FUSE_DEV_IOC_CLONE: libc::c_ulong = 0x8004_e500;
     // SAFETY: the ioctl reads one u32 (the master fd).
-    let res = unsafe { libc::ioctl(fd, FUSE_DEV_IOC_CLONE, &mut m as *mut u32) };
+    let res = unsafe {
+        libc::ioctl(
+            fd,
+            crate::kernel::FUSE_DEV_IOC_CLONE as libc::c_ulong,
+            &mut m as *mut u32,
+        )
+    };
     if res == -1 {
         crate::log_err!(
             "fuse: failed to clone device fd: {}\n",
-            std::io::Error::last_os_error()
+            crate::log::strerror(errno())
         );
         // SAFETY: closing the fd we opened.
         unsafe { libc::close(fd) };
