@@ -19,17 +19,32 @@ struct cuse_info {
 extern "C" {
 #endif // __cplusplus
 
-int cuse_lowlevel_main(int argc,
-                       char **argv,
-                       const struct cuse_info *ci,
-                       const struct cuse_lowlevel_ops *clop,
-                       void *userdata);
-
+/**
+ * Create a CUSE session: a low-level session (parsing `args` as
+ * `fuse_session_new` does) whose operations are `clop`'s and whose device
+ * is described by `ci`. The caller attaches the device fd (or custom I/O)
+ * and runs a loop; the first request is then CUSE_INIT.
+ *
+ * # Safety
+ * `args` as for `fuse_session_new`; `ci` and `clop` NULL or valid, with
+ * `ci->dev_info_argc` C strings in `ci->dev_info_argv`.
+ */
 struct fuse_session *cuse_lowlevel_new(struct fuse_args *args,
                                        const struct cuse_info *ci,
                                        const struct cuse_lowlevel_ops *clop,
                                        void *userdata);
 
+/**
+ * Parse the command line (`-f`, `-d`, `-s` and the session's `-o`
+ * options; a `subtype=` option is dropped), create the CUSE session, open
+ * `/dev/cuse` for it, install the signal handlers and daemonize unless
+ * `-f`. `*multithreaded` says whether `-s` was absent. NULL on failure,
+ * after a message.
+ *
+ * # Safety
+ * `argv` holds `argc` C strings; the rest as for `cuse_lowlevel_new()`;
+ * `multithreaded` NULL or writable.
+ */
 struct fuse_session *cuse_lowlevel_setup(int argc,
                                          char **argv,
                                          const struct cuse_info *ci,
@@ -37,7 +52,30 @@ struct fuse_session *cuse_lowlevel_setup(int argc,
                                          int *multithreaded,
                                          void *userdata);
 
+/**
+ * Undo `cuse_lowlevel_setup()`: remove the signal handlers, destroy the
+ * session (calling the `destroy` operation if CUSE_INIT was answered) and
+ * close the device.
+ *
+ * # Safety
+ * `se` a session from `cuse_lowlevel_setup`, not used afterwards.
+ */
 void cuse_lowlevel_teardown(struct fuse_session *se);
+
+/**
+ * Run a CUSE device: `cuse_lowlevel_setup()`, the multi-threaded loop
+ * (default configuration) or, with `-s`, the single-threaded one, then
+ * `cuse_lowlevel_teardown()`. Returns 1 if setup failed or the loop
+ * returned -1, else 0.
+ *
+ * # Safety
+ * As for `cuse_lowlevel_setup()`.
+ */
+int cuse_lowlevel_main(int argc,
+                       char **argv,
+                       const struct cuse_info *ci,
+                       const struct cuse_lowlevel_ops *clop,
+                       void *userdata);
 
 #ifdef __cplusplus
 }  // extern "C"
