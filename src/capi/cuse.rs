@@ -146,7 +146,7 @@ fn open_cuse_device() -> Option<c_int> {
             crate::log_err!(
                 "cuse: failed to open {}: {}\n",
                 CUSE_DEVICE.to_string_lossy(),
-                crate::session::reply::errno_text(err)
+                crate::log::strerror(err)
             );
         }
         return None;
