@@ -22,6 +22,7 @@ TESTED_BY = [
     (r"^fuse_session_(new|new_versioned|mount|unmount|destroy|loop|loop_mt.*|exit|exited|fd)$", "tests/session.rs, tests/mount.rs"),
     (r"^fuse_open_channel$", "tests/mount.rs"),
     (r"^fuse_reply_(entry|attr|err|open|buf)$", "tests/session.rs"),
+    (r"^cuse_lowlevel_", "tests/cuse.rs, src/session/cuse.rs"),
 ]
 
 # Names exported only as .symver aliases of these functions (libfuse-abi.md §1).
