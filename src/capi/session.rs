@@ -106,7 +106,12 @@ unsafe fn new_session(
     if rest.len() == 1 && rest[0].starts_with('-') {
         crate::log_err!("fuse: warning: argv[0] looks like an option, but will be ignored\n");
     } else if rest.len() != 1 {
-        crate::log_err!("fuse: unknown option(s): `{}'\n", rest[1..].join(" "));
+        // One fuse_log call per piece, as libfuse makes them.
+        crate::log_err!("fuse: unknown option(s): `");
+        for a in &rest[1..rest.len() - 1] {
+            crate::log_err!("{a} ");
+        }
+        crate::log_err!("{}'\n", rest[rest.len() - 1]);
         // SAFETY: args is valid; libfuse frees them on this path too.
         unsafe { super::opt::fuse_opt_free_args(args) };
         return std::ptr::null_mut();

@@ -19,11 +19,6 @@ pub struct OutHeader {
     pub unique: u64,
 }
 
-/// strerror's text for `err` (kept for callers written before log::strerror).
-pub fn errno_text(err: i32) -> String {
-    crate::log::strerror(err)
-}
-
 fn valid_error(error: i32) -> bool {
     // SAFETY: as above.
     error == 0 || (error < 0 && !unsafe { strerrordesc_np(-error) }.is_null())

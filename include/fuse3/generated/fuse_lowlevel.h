@@ -120,10 +120,6 @@ void fuse_lowlevel_help(void);
  */
 void fuse_lowlevel_version(void);
 
-int fuse_passthrough_close(fuse_req_t req, int backing_id);
-
-int fuse_passthrough_open(fuse_req_t req, int fd);
-
 /**
  * # Safety
  * `ph` NULL or a handle from a poll request.
@@ -180,6 +176,23 @@ int fuse_lowlevel_notify_retrieve(struct fuse_session *se,
                                   size_t size,
                                   off_t offset,
                                   void *cookie);
+
+/**
+ * FUSE_DEV_IOC_BACKING_OPEN on the session's device: the backing id, or 0
+ * after logging why not (libfuse's convention).
+ *
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_passthrough_open(fuse_req_t req, int fd);
+
+/**
+ * FUSE_DEV_IOC_BACKING_CLOSE: 0, or -1 after logging why not.
+ *
+ * # Safety
+ * `req` a request not yet answered.
+ */
+int fuse_passthrough_close(fuse_req_t req, int backing_id);
 
 /**
  * # Safety
