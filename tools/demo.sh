@@ -1,7 +1,8 @@
 #!/bin/sh
-# The README's main command: build ferrofuse and run one of libfuse's own
-# examples on it, unmodified (libfuse's sources come from Debian's source
-# package and stay outside the project's tracked files).
+# The README's main command: build ferrofuse, then mount one of libfuse's own
+# examples on it, unmodified: passthrough_ll serving a scratch directory.
+# (libfuse's sources come from Debian's source package and stay outside the
+# project's tracked files.)
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -19,12 +20,25 @@ mkdir -p "$cache"
 src=$(ls -d "$cache"/fuse3-*/ | head -n1)
 out=$top/target/demo
 mkdir -p "$out"
-cc -o "$out/hello_ll" "$src/example/hello_ll.c" \
+cc -o "$out/passthrough_ll" "$src/example/passthrough_ll.c" \
     $(PKG_CONFIG_PATH=$top/build/pkgconfig pkg-config --cflags --libs fuse3)
 
-echo "== libfuse's example/hello_ll.c ($(basename "$src")), built with ferrofuse's fuse3.pc:"
-LD_LIBRARY_PATH=$top/build/lib ldd "$out/hello_ll" | grep libfuse3
-echo "== hello_ll --version"
-LD_LIBRARY_PATH=$top/build/lib "$out/hello_ll" --version || true
-echo "== hello_ll --help"
-LD_LIBRARY_PATH=$top/build/lib "$out/hello_ll" --help || true
+echo "== libfuse's example/passthrough_ll.c ($(basename "$src")), built with ferrofuse's fuse3.pc:"
+LD_LIBRARY_PATH=$top/build/lib ldd "$out/passthrough_ll" | grep libfuse3
+
+work=$(mktemp -d)
+mkdir "$work/src" "$work/mnt"
+echo "hello from the backing directory" > "$work/src/greeting"
+cleanup() {
+    fusermount3 -u "$work/mnt" 2>/dev/null || umount -l "$work/mnt" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+LD_LIBRARY_PATH=$top/build/lib "$out/passthrough_ll" -o source="$work/src" "$work/mnt"
+echo "== mounted: $(grep " $work/mnt " /proc/mounts)"
+echo "== ls mnt:"; ls -l "$work/mnt"
+echo "== cat mnt/greeting: $(cat "$work/mnt/greeting")"
+echo "written through ferrofuse" > "$work/mnt/new-file"
+echo "== src/new-file (written through the mount): $(cat "$work/src/new-file")"
+fusermount3 -u "$work/mnt"
+echo "== unmounted"
