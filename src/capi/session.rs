@@ -81,7 +81,9 @@ unsafe fn new_session(
     let parsed = unsafe {
         parse_args_with(args, |argv, out| {
             let mut v = argv.to_vec();
-            let mo = crate::mount::parse_mount_opts(&mut v)?;
+            // parse_mount_opts has logged its error already.
+            let mo = crate::mount::parse_mount_opts(&mut v)
+                .map_err(|_| crate::opt::OptError::ProcFailed)?;
             for a in &v {
                 crate::opt::ArgSink::push(out, a)?;
             }

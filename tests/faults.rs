@@ -1,0 +1,157 @@
+//! Bad input and faults, against libfuse itself: the same libfuse 3.18
+//! example binary runs once on real libfuse and once on ferrofuse (by
+//! LD_LIBRARY_PATH), and must print the same messages and exit the same
+//! way. A daemon killed with a mount in place leaves ENOTCONN behind and
+//! nothing hangs.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Runs `bin args` on `libdir` under a timeout.
+fn run_on(bin: &Path, args: &[&str], libdir: &Path) -> Output {
+    Command::new("timeout")
+        .args(["-k", "5", "30"])
+        .arg(bin)
+        .args(args)
+        .env("LD_LIBRARY_PATH", libdir)
+        .output()
+        .unwrap()
+}
+
+fn real_318() -> PathBuf {
+    real_libfuse_build(Suite::Sid)
+}
+
+/// stderr and exit status of the example on real libfuse and on ferrofuse.
+fn compare(example: &str, args: &[&str]) -> (String, i32) {
+    let build = real_318();
+    let bin = build.join("example").join(example);
+    let real = run_on(&bin, args, &build.join("lib"));
+    let ours = run_on(&bin, args, lib_dir());
+    let (rs, os) = (
+        String::from_utf8_lossy(&real.stderr).into_owned(),
+        String::from_utf8_lossy(&ours.stderr).into_owned(),
+    );
+    assert_eq!(os, rs, "{example} {args:?}: stderr differs");
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&real.stdout),
+        "{example} {args:?}: stdout differs"
+    );
+    assert_eq!(
+        ours.status.code(),
+        real.status.code(),
+        "{example} {args:?}: exit status differs"
+    );
+    (os, ours.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn missing_mount_point() {
+    let (err, code) = compare("hello_ll", &["-f", "/nonexistent/ferrofuse-mnt"]);
+    assert!(err.contains("bad mount point"), "{err}");
+    assert_ne!(code, 0);
+}
+
+#[test]
+fn unknown_option() {
+    let dir = scratch("faults-unknown-option");
+    let mnt = dir.to_str().unwrap();
+    let (err, code) = compare("hello_ll", &["-f", "-o", "no_such_option", mnt]);
+    assert!(err.contains("unknown option"), "{err}");
+    assert_ne!(code, 0);
+}
+
+#[test]
+fn bad_option_value() {
+    let dir = scratch("faults-bad-value");
+    let mnt = dir.to_str().unwrap();
+    let (err, code) = compare("hello_ll", &["-f", "-o", "max_read=lots", mnt]);
+    assert!(err.contains("invalid parameter"), "{err}");
+    assert_ne!(code, 0);
+}
+
+#[test]
+fn no_mount_point() {
+    let (_, code) = compare("hello_ll", &[]);
+    assert_ne!(code, 0);
+}
+
+fn mounted(mnt: &Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split_whitespace().nth(4) == mnt.to_str())
+}
+
+/// Unmounts on drop, whatever happened.
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        if mounted(&self.0) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+}
+
+#[test]
+fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
+    let build = real_318();
+    let dir = scratch("faults-killed");
+    let src = dir.join("src");
+    let mnt = dir.join("mnt");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&mnt).unwrap();
+    std::fs::write(src.join("f"), vec![7u8; 1 << 20]).unwrap();
+    let _guard = Unmount(mnt.clone());
+    let mut child = Command::new(build.join("example/passthrough_ll"))
+        .args(["-f", "-o"])
+        .arg(format!("source={}", src.display()))
+        .arg(&mnt)
+        .env("LD_LIBRARY_PATH", lib_dir())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !mounted(&mnt) {
+        assert!(Instant::now() < deadline, "no mount");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Requests in flight while the daemon dies: a reader loops over the file.
+    let mut reader = Command::new("timeout")
+        .args(["30", "sh", "-c"])
+        .arg(format!(
+            "while cat {f} > /dev/null; do :; done; exit 0",
+            f = mnt.join("f").display()
+        ))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The reader must end (with an error) by itself, well before its timeout.
+    let st = reader.wait().unwrap();
+    assert_ne!(st.code(), Some(124), "a reader hung after the daemon died");
+    let out = Command::new("timeout")
+        .args(["20", "stat"])
+        .arg(&mnt)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(124), "stat hung");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Transport endpoint is not connected"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let st = Command::new("timeout")
+        .args(["20", "umount"])
+        .arg(&mnt)
+        .status()
+        .unwrap();
+    assert!(st.success(), "umount after the daemon died failed");
+    assert!(!mounted(&mnt));
+}
