@@ -155,3 +155,69 @@ fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
     assert!(st.success(), "umount after the daemon died failed");
     assert!(!mounted(&mnt));
 }
+
+/// SIGTERM, SIGINT and SIGHUP end the loop; the example unmounts and exits,
+/// with the same status on ferrofuse as on real libfuse.
+#[test]
+fn signals_unmount_cleanly() {
+    let build = real_318();
+    for (i, sig) in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP]
+        .into_iter()
+        .enumerate()
+    {
+        for (tag, libdir) in [
+            ("real", build.join("lib")),
+            ("ours", lib_dir().to_path_buf()),
+        ] {
+            for mt in [false, true] {
+                let mnt = scratch(&format!("faults-sig-{i}-{tag}-{mt}")).join("mnt");
+                std::fs::create_dir_all(&mnt).unwrap();
+                let _guard = Unmount(mnt.clone());
+                let mut args = vec!["-f"];
+                if !mt {
+                    args.push("-s");
+                }
+                let mut child = Command::new(build.join("example/hello_ll"))
+                    .args(&args)
+                    .arg(&mnt)
+                    .env("LD_LIBRARY_PATH", &libdir)
+                    .spawn()
+                    .unwrap();
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while !mounted(&mnt) {
+                    assert!(Instant::now() < deadline, "no mount ({tag})");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                // SAFETY: signalling our own child.
+                unsafe { libc::kill(child.id() as i32, sig) };
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let status = loop {
+                    if let Some(st) = child.try_wait().unwrap() {
+                        break st;
+                    }
+                    if Instant::now() > deadline {
+                        let _ = child.kill();
+                        panic!("{tag}: daemon did not exit on signal {sig} (mt {mt})");
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                };
+                assert!(!mounted(&mnt), "{tag}: still mounted after signal {sig}");
+                if tag == "real" {
+                    std::fs::write(mnt.with_extension("status"), format!("{:?}", status.code()))
+                        .unwrap();
+                } else {
+                    let real = std::fs::read_to_string(
+                        scratch_path(&format!("faults-sig-{i}-real-{mt}")).join("mnt.status"),
+                    )
+                    .unwrap();
+                    assert_eq!(format!("{:?}", status.code()), real, "signal {sig} mt {mt}");
+                }
+            }
+        }
+    }
+}
+
+/// The scratch directory `scratch(name)` made, without emptying it.
+fn scratch_path(name: &str) -> PathBuf {
+    profile_dir().join("test-scratch").join(name)
+}
