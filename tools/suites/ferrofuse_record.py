@@ -12,7 +12,13 @@ finished:
 
 `argv` lists every command the test started through subprocess (all of
 subprocess's helpers go through Popen), which tells the harness which of
-the build tree's programs a test runs. A failing test's report (traceback
+the build tree's programs a test runs.
+
+A test running longer than $FERROFUSE_PYTEST_TEST_TIMEOUT seconds (default
+120) gets every process below pytest SIGKILLed: a filesystem daemon that
+stops answering leaves the test blocked in a syscall on its mount, and only
+the daemon's death (which aborts the FUSE connection) gets it out. Such a
+test is recorded as failed, with the reason. A failing test's report (traceback
 and the captured output of the filesystem daemon) goes to
 $FERROFUSE_PYTEST_LOGS/<nodeid, sanitised>.log, named in the record's
 "log".
@@ -21,11 +27,15 @@ $FERROFUSE_PYTEST_LOGS/<nodeid, sanitised>.log, named in the record's
 import json
 import os
 import re
+import signal
 import subprocess
+import threading
 
 _current = {"nodeid": None}
 _argv = {}
 _reports = {}
+_expired = {}
+_timer = {"t": None}
 
 _orig_popen_init = subprocess.Popen.__init__
 
@@ -53,9 +63,46 @@ def _log_name(nodeid):
     return re.sub(r'[^A-Za-z0-9_.=-]+', '_', nodeid)[:200] + '.log'
 
 
+def _descendants(root):
+    """Pids of every process below `root`, from /proc."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat', encoding='utf-8') as fh:
+                stat = fh.read()
+            ppid = int(stat.rsplit(')', 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _expire(nodeid, limit):
+    if _current["nodeid"] != nodeid:
+        return
+    _expired[nodeid] = limit
+    for pid in _descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def pytest_runtest_logstart(nodeid, location):
     _current["nodeid"] = nodeid
     _reports[nodeid] = []
+    limit = float(os.environ.get('FERROFUSE_PYTEST_TEST_TIMEOUT', '120'))
+    timer = threading.Timer(limit, _expire, (nodeid, limit))
+    timer.daemon = True
+    timer.start()
+    _timer["t"] = timer
 
 
 def pytest_runtest_logreport(report):
@@ -94,8 +141,14 @@ def _verdict(reports):
 
 def pytest_runtest_logfinish(nodeid, location):
     _current["nodeid"] = None
+    if _timer["t"] is not None:
+        _timer["t"].cancel()
     reports = _reports.pop(nodeid, [])
     outcome, reason = _verdict(reports)
+    if nodeid in _expired:
+        outcome = 'failed'
+        reason = (f'ran over {_expired.pop(nodeid):.0f} s: the harness killed '
+                  f'its processes ({reason or outcome})')
     logs = os.environ.get('FERROFUSE_PYTEST_LOGS')
     log = ''
     if logs and outcome == 'failed':
