@@ -25,10 +25,25 @@
 //! listed, not failed. Real-libfuse results are kept in
 //! `<cache>/suite-results/<suite>-real.json` for the comparison.
 //!
-//! Every run is bounded (run_bounded: process group, SIGTERM, SIGKILL), its
-//! processes are tagged through the environment (FERROFUSE_TAG) and killed
-//! afterwards, and every FUSE mount under its scratch dirs is lazily
-//! unmounted; a run that leaves any behind fails.
+//! test_syscalls (`test_syscalls_*`) runs under passthrough_ll,
+//! passthrough_hp (3.18: over /dev/fuse and io-uring, with and without
+//! kernel passthrough; an io-uring configuration must have an io_uring
+//! instance in the daemon) and the high-level passthrough examples, as in
+//! baseline.md. `fuse_overlayfs*` mounts Debian's fuse-overlayfs over
+//! generated lower/upper dirs and checks it against the same workload run
+//! on a plain copy (tools/suites/overlay_workload.py).
+//!
+//! Every run is bounded (run_bounded: process group, SIGTERM, SIGKILL;
+//! run-tests.py's per-test TIMEOUT; for pytest the plugin kills the
+//! processes of a test running over 60 s, which frees a test blocked on a
+//! mount whose daemon stopped answering), its processes are tagged through
+//! the environment (FERROFUSE_TAG) and killed afterwards, and every FUSE
+//! mount under its scratch dirs is lazily unmounted; a run that leaves any
+//! behind fails. Logs stay in target/<profile>/test-scratch/libfuse-suites/
+//! until the next run; reports go beside the results JSON (.txt).
+//!
+//! Run the ferrofuse variants with
+//! `cargo test --release --test libfuse_suites -- --ignored --nocapture`.
 
 mod common;
 
@@ -741,7 +756,12 @@ const NO_CUSE: &str = "no CUSE in this kernel (/dev/cuse missing)";
 /// the commands the plugin recorded: any argument naming a file of
 /// example/ or test/, and the filesystem mount.fuse3 is asked to start.
 fn pytest_binaries(root: &Path, argvs: &[Json]) -> Vec<String> {
-    let root = std::fs::canonicalize(root).unwrap();
+    // Dirs compared canonicalized, files not: in a view, example/x is a
+    // link into the build it shows.
+    let dirs: Vec<(&str, PathBuf)> = ["example", "test"]
+        .into_iter()
+        .filter_map(|d| Some((d, std::fs::canonicalize(root.join(d)).ok()?)))
+        .collect();
     let mut found = BTreeSet::new();
     for argv in argvs {
         let Json::Arr(args) = argv else { continue };
@@ -753,18 +773,16 @@ fn pytest_binaries(root: &Path, argvs: &[Json]) -> Vec<String> {
             })
             .collect();
         for a in &args {
-            if !a.contains('/') {
-                continue;
-            }
-            let Ok(p) = std::fs::canonicalize(a) else {
+            let p = Path::new(a);
+            let (Some(parent), Some(name)) = (p.parent(), p.file_name()) else {
                 continue;
             };
-            for dir in ["example", "test"] {
-                if p.parent() == Some(&root.join(dir)) && p.is_file() {
-                    found.insert(format!(
-                        "{dir}/{}",
-                        p.file_name().unwrap().to_string_lossy()
-                    ));
+            let Ok(parent) = std::fs::canonicalize(parent) else {
+                continue;
+            };
+            for (dir, canon) in &dirs {
+                if parent == *canon && root.join(dir).join(name).is_file() {
+                    found.insert(format!("{dir}/{}", name.to_string_lossy()));
                 }
             }
         }
@@ -1066,29 +1084,46 @@ struct Tree {
 }
 
 impl Tree {
-    /// The tree for `v` in `mode`; `scratch` receives the 3.18 view (the
-    /// real build's dirs plus a util/).
+    /// The tree for `v` in `mode`. The runner gets a view made in
+    /// `scratch` (links to a build's example/, test/, lib/, fuse_config.h)
+    /// wherever the build dir itself lacks libfuse's util/ (fusermount3 and
+    /// mount.fuse3, which both suites take from the build dir): the 3.18
+    /// real build (-Dutils=false) and meson-compat builds without util/.
+    /// Nothing is ever added inside a build dir.
     fn new(v: Version, mode: Mode, scratch: &Path) -> Tree {
         let src = libfuse_source(v.suite());
-        let (real, util) = real_build(v);
-        let root = match (v, mode) {
-            (Version::V314, Mode::Real | Mode::Relinked) => real,
-            (Version::V318, Mode::Real | Mode::Relinked) => {
-                let view = scratch.join("build-view");
-                std::fs::create_dir_all(&view).unwrap();
-                for x in ["example", "test", "lib", "fuse_config.h"] {
-                    replace_link(&real.join(x), &view.join(x));
-                }
-                replace_link(&util, &view.join("util"));
-                view
-            }
-            (_, Mode::Built) => {
-                // libfuse's own fusermount3 and mount.fuse3 (the suites
-                // take them from util/; meson-compat builds no util/).
+        let (real, real_util) = real_build(v);
+        let (build, util) = match mode {
+            Mode::Real | Mode::Relinked => (real.clone(), real_util),
+            Mode::Built => {
                 let b = meson_compat_build(v);
-                replace_link(&util, &b.join("util"));
-                b
+                let own = b.join("util");
+                let util = if own.join("fusermount3").is_file() {
+                    own
+                } else {
+                    real_util
+                };
+                (b, util)
             }
+        };
+        let root = if util == build.join("util") {
+            build
+        } else {
+            // example/ and test/ are dirs of links, not links: libfuse
+            // 3.14's tests reach util/ as test/../util, which the kernel
+            // would resolve in the build dir behind a linked test/.
+            let view = scratch.join("build-view");
+            for x in ["example", "test"] {
+                std::fs::create_dir_all(view.join(x)).unwrap();
+                for e in std::fs::read_dir(build.join(x)).unwrap().flatten() {
+                    replace_link(&e.path(), &view.join(x).join(e.file_name()));
+                }
+            }
+            for x in ["lib", "fuse_config.h"] {
+                replace_link(&build.join(x), &view.join(x));
+            }
+            replace_link(&util, &view.join("util"));
+            view
         };
         Tree {
             version: v,
@@ -1120,14 +1155,15 @@ impl Tree {
                 let Some(lib) = ldd_libfuse(&bin, self.ld_path.as_deref()) else {
                     continue;
                 };
-                // libfuse's helpers stay libfuse's when built (meson-compat
-                // builds no util/); relinked, they load ferrofuse too.
+                // Built, util/ is meson-compat's (linking ferrofuse) when it
+                // builds one, else real libfuse's; relinked, it loads
+                // ferrofuse like everything else.
                 let want_ours = match self.mode {
-                    Mode::Real => false,
-                    Mode::Relinked => true,
-                    Mode::Built => dir != "util",
+                    Mode::Real => Some(false),
+                    Mode::Relinked => Some(true),
+                    Mode::Built => (dir != "util").then_some(true),
                 };
-                if (lib == ours) != want_ours {
+                if want_ours.is_some_and(|w| (lib == ours) != w) {
                     wrong.push(format!("{dir}/{p} -> {}", lib.display()));
                 }
                 checked += 1;
@@ -1166,7 +1202,7 @@ impl Tree {
             match self.mode {
                 Mode::Real => "real libfuse",
                 Mode::Relinked => "ferrofuse (LD_LIBRARY_PATH)",
-                Mode::Built => "ferrofuse (RUNPATH; util/ is libfuse's)",
+                Mode::Built => "ferrofuse (RUNPATH)",
             },
             loaded[0].display()
         )
@@ -1328,6 +1364,9 @@ const PYTEST_FILES: &[&str] = &[
 ];
 /// A whole 3.14 run takes about 60 s with real libfuse.
 const PYTEST_LIMIT: Duration = Duration::from_secs(600);
+/// One 3.14 test takes 8 s at most with real libfuse; past this the plugin
+/// kills the processes it started (a daemon that stopped answering).
+const PYTEST_TEST_LIMIT: Duration = Duration::from_secs(60);
 /// A whole 3.18 run takes about 110 s with real libfuse.
 const RUN_TESTS_LIMIT: Duration = Duration::from_secs(900);
 /// More failures than this are not retried (a retry is for flakes).
@@ -1357,6 +1396,11 @@ fn pytest_run(tree: &Tree, dirs: &RunDirs, what: &str, args: &[String]) -> (Vec<
         .current_dir(&tree.root)
         .env("PYTHONPATH", top().join("tools/suites"))
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONUNBUFFERED", "1")
+        .env(
+            "FERROFUSE_PYTEST_TEST_TIMEOUT",
+            PYTEST_TEST_LIMIT.as_secs().to_string(),
+        )
         .env("TMPDIR", &tmp)
         .env("FERROFUSE_PYTEST_RECORD", &record)
         .env(
@@ -2128,7 +2172,7 @@ impl Daemon {
             .flatten()
             .flatten()
             .filter(|e| {
-                std::fs::read_link(e.path()).is_ok_and(|l| l.to_string_lossy().contains("io_uring"))
+                std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == "anon_inode:[io_uring]")
             })
             .count()
     }
