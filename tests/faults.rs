@@ -221,3 +221,43 @@ fn signals_unmount_cleanly() {
 fn scratch_path(name: &str) -> PathBuf {
     profile_dir().join("test-scratch").join(name)
 }
+
+/// An ordinary user with no fusermount3 on PATH: the same message and exit
+/// status as real libfuse (here /dev/fuse is root's only, so both stop there).
+#[test]
+fn non_root_without_fusermount3() {
+    let build = real_318();
+    let mnt = scratch("faults-nonroot").join("mnt");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let _guard = Unmount(mnt.clone());
+    let c = std::ffi::CString::new(mnt.to_str().unwrap()).unwrap();
+    // SAFETY: chmod of our own scratch directory, a valid C path.
+    unsafe { libc::chmod(c.as_ptr(), 0o777) };
+    let run_as_nobody = |libdir: &Path| {
+        Command::new("timeout")
+            .args([
+                "-k",
+                "5",
+                "20",
+                "setpriv",
+                "--reuid=nobody",
+                "--regid=nogroup",
+            ])
+            .args(["--clear-groups", "env", "-i", "PATH=/nonexistent"])
+            .arg(format!("LD_LIBRARY_PATH={}", libdir.display()))
+            .arg(build.join("example/hello_ll"))
+            .arg("-f")
+            .arg(&mnt)
+            .output()
+            .unwrap()
+    };
+    let real = run_as_nobody(&build.join("lib"));
+    let ours = run_as_nobody(lib_dir());
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stderr),
+        String::from_utf8_lossy(&real.stderr)
+    );
+    assert_eq!(ours.status.code(), real.status.code());
+    assert_ne!(ours.status.code(), Some(0));
+    assert!(!mounted(&mnt));
+}

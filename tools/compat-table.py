@@ -21,7 +21,9 @@ TESTED_BY = [
     (r"^fuse_add_direntry", "tests/buf_conn_c.rs, src/dirent.rs"),
     (r"^fuse_session_(new|new_versioned|mount|unmount|destroy|loop|loop_mt.*|exit|exited|fd)$", "tests/session.rs, tests/mount.rs"),
     (r"^fuse_open_channel$", "tests/mount.rs"),
-    (r"^fuse_reply_(entry|attr|err|open|buf)$", "tests/session.rs"),
+    (r"^fuse_reply_(entry|attr|err|open|buf)$", "tests/session.rs, tests/misuse.rs, libfuse suites"),
+    (r"^fuse_reply_|^fuse_req_|^fuse_lowlevel_notify_|^fuse_pollhandle_destroy$|^fuse_session_", "libfuse suites (tests/libfuse_suites.rs)"),
+    (r"^fuse_passthrough_", "libfuse suites (passthrough_hp)"),
     (r"^cuse_lowlevel_", "tests/cuse.rs, src/session/cuse.rs"),
 ]
 
