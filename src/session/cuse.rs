@@ -269,16 +269,7 @@ pub fn do_cuse_init(se: &Session, req: &Req, arg: &cuse_init_in) {
         crate::log_debug!("flags=0x{:08x}\n", arg.flags);
     }
     let conn_ptr = se.conn_ptr();
-    {
-        // SAFETY: the init request runs alone, before any other request of
-        // the session; the filesystem sees the struct only through init().
-        let conn = unsafe { &mut *conn_ptr };
-        conn.proto_major = arg.major;
-        conn.proto_minor = arg.minor;
-        conn.capable_ext = 0;
-        conn.want_ext = 0;
-    }
-    se.proto_minor.store(arg.minor, Ordering::SeqCst);
+    se.start_init(arg.major, arg.minor);
     if arg.major < 7 {
         crate::log_err!(
             "cuse: unsupported protocol version: {}.{}\n",

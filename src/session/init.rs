@@ -87,14 +87,7 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
         }
     }
     let conn_ptr = se.conn_ptr();
-    // SAFETY: INIT runs before any other request of the session, on this
-    // thread alone; the filesystem sees the struct only through init().
-    let conn = unsafe { &mut *conn_ptr };
-    conn.proto_major = arg.major;
-    conn.proto_minor = arg.minor;
-    conn.capable_ext = 0;
-    conn.want_ext = 0;
-    se.proto_minor.store(arg.minor, Ordering::SeqCst);
+    let conn = se.start_init(arg.major, arg.minor);
 
     let mut outarg = fuse_init_out {
         major: KERNEL_VERSION,

@@ -162,6 +162,22 @@ impl Session {
         unsafe { *self.conn.get() }
     }
 
+    /// The first step of FUSE_INIT and CUSE_INIT: the kernel's protocol
+    /// version goes into the connection, and what an earlier INIT offered is
+    /// forgotten. Returns the connection, which only the INIT thread touches.
+    #[allow(clippy::mut_from_ref)]
+    pub fn start_init(&self, major: u32, minor: u32) -> &mut fuse_conn_info {
+        // SAFETY: INIT runs before any other request of the session, on one
+        // thread; the filesystem sees the struct only through its init().
+        let conn = unsafe { &mut *self.conn.get() };
+        conn.proto_major = major;
+        conn.proto_minor = minor;
+        conn.capable_ext = 0;
+        conn.want_ext = 0;
+        self.proto_minor.store(minor, Ordering::SeqCst);
+        conn
+    }
+
     pub fn exit(&self) {
         self.exited.store(true, Ordering::SeqCst);
     }
