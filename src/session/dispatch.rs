@@ -7,19 +7,11 @@ use super::{init, reply, Session};
 use crate::capi::types::{fi_bits, fuse_ctx, fuse_file_info, fuse_forget_data, fuse_req};
 use crate::compat::{Abi, CallbackAbi};
 use crate::conn::*;
-use crate::kernel::decode::{parse_request, DecodeCtx, Op};
+use crate::kernel::decode::{self, parse_request, DecodeCtx, Op};
 use crate::kernel::*;
 use std::ffi::CStr;
 use std::os::fd::RawFd;
 use std::sync::atomic::Ordering;
-
-/// Opcodes libfuse has a handler for; the others are answered ENOSYS.
-fn handled(op: &Op) -> bool {
-    !matches!(
-        op,
-        Op::Unknown(_) | Op::SetupMapping { .. } | Op::RemoveMapping { .. } | Op::Syncfs { .. }
-    )
-}
 
 /// Whether the request is a FORGET or BATCH_FORGET (no thread accounting).
 pub fn is_forget(buf: &[u8]) -> bool {
@@ -28,8 +20,6 @@ pub fn is_forget(buf: &[u8]) -> bool {
         Some(FUSE_FORGET) | Some(FUSE_BATCH_FORGET)
     )
 }
-
-use crate::kernel::decode;
 
 fn err(req: &Req, e: i32) {
     reply::send_reply(req, -e, &[]);
@@ -160,9 +150,6 @@ pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
         }
     };
     let op = request.op;
-    if !handled(&op) {
-        return err(req, libc::ENOSYS);
-    }
     if no_interrupt && h.opcode == FUSE_INTERRUPT {
         if se.debug() {
             crate::log_debug!("FUSE_INTERRUPT: reply to kernel to disable interrupt\n");
