@@ -9,6 +9,9 @@
 #   make demo            the README's main command: build, then run one of
 #                        libfuse's own examples on ferrofuse
 #   make test            everything the README's test command runs
+#   make bench-quick     benchmark ferrofuse against libfuse 3.14/3.18 and the
+#                        native directory, quick mode (< 3 min; as root)
+#   make bench           the same, full mode (< 30 min on 2 cores)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -24,7 +27,7 @@ TOP := $(CURDIR)
 LIBSO ?= target/release/libfuse3.so
 BUILDDIR ?= build
 
-.PHONY: all lib install uninstall test demo clean
+.PHONY: all lib install uninstall test demo clean bench bench-quick
 
 all: lib
 
@@ -65,6 +68,12 @@ demo:
 
 test:
 	./tools/test.sh
+
+bench: lib
+	/usr/bin/python3 benches/run.py --mode full
+
+bench-quick: lib
+	/usr/bin/python3 benches/run.py --mode quick
 
 clean:
 	$(CARGO) clean
