@@ -66,10 +66,10 @@ BASELINES = ["lf314-dev", "lf318-uring", "native"]
 WORKLOADS = [
     ("seqread_buf_1M", "--rw=read --bs=1M", "MiB/s", "quick full"),
     ("seqread_buf_128k", "--rw=read --bs=128k", "MiB/s", "full"),
-    ("seqread_dio_1M", "--rw=read --bs=1M --direct=1", "MiB/s", "full"),
+    ("seqread_dio_1M", "--rw=read --bs=1M --direct=1", "MiB/s", "quick full"),
     ("randread_dio_4k", "--rw=randread --bs=4k --direct=1", "IOPS", "quick full"),
     ("randread_dio_4k_qd16", "--rw=randread --bs=4k --direct=1 --ioengine=libaio --iodepth=16",
-     "IOPS", "full"),
+     "IOPS", "quick full"),
     ("randwrite_4k", "--rw=randwrite --bs=4k", "IOPS", "full"),
     ("seqwrite_1M", "--rw=write --bs=1M", "MiB/s", "quick full"),
     ("mmap_randread_4k", "--rw=randread --bs=4k --ioengine=mmap", "IOPS", "full"),
@@ -79,7 +79,7 @@ WORKLOADS = [
 MODES = {
     # rounds, numjobs, seconds per fio run, MiB per job file, files for mdbench
     "quick": dict(rounds=2, numjobs=[1], runtime=2, filemb=512, mdfiles=2000),
-    "full": dict(rounds=3, numjobs=[1, 2], runtime=5, filemb=1024, mdfiles=10000),
+    "full": dict(rounds=3, numjobs=[1, 2], runtime=2.5, filemb=1024, mdfiles=10000),
 }
 
 mounts = []      # mount points currently mounted by us
@@ -231,7 +231,7 @@ def run_fio(wl, args, mnt, nj, cfg, logdir):
            f"--numjobs={nj}", "--group_reporting", f"--size={cfg['filemb']}M",
            "--time_based", f"--runtime={cfg['runtime']}", "--ramp_time=0.5",
            "--ioengine=psync"] + args.split()
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=cfg["runtime"] * 10 + 60)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=int(cfg["runtime"] * 10) + 60)
     if r.returncode != 0:
         raise Refuse(f"fio {wl} on {mnt} exited {r.returncode}: {r.stderr[-2000:]}")
     out = r.stdout[r.stdout.index("{"):]
@@ -356,6 +356,7 @@ def chart(ratios, keys, names, outdir):
     except ImportError:
         log("matplotlib missing (apt-get install python3-matplotlib): no chart")
         return False
+    colors = {n: f"C{i}" for i, n in enumerate(names)}
     fig, axes = plt.subplots(2, 1, figsize=(max(8, len(keys) * 1.1), 8))
     for ax, base in zip(axes, ["lf314-dev", "native"]):
         if base not in names:
@@ -365,7 +366,7 @@ def chart(ratios, keys, names, outdir):
         for i, n in enumerate(shown):
             xs = [k + i * w - 0.4 + w / 2 for k in range(len(keys))]
             ys = [ratios[(wl, nj, n, base)] for wl, nj in keys]
-            ax.bar(xs, ys, w, label=n)
+            ax.bar(xs, ys, w, label=n, color=colors[n])
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_xticks(range(len(keys)))
         ax.set_xticklabels([f"{wl}\nnj={nj}" for wl, nj in keys], fontsize=7)
