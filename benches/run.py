@@ -369,7 +369,8 @@ def chart(ratios, keys, names, outdir):
             ax.bar(xs, ys, w, label=n, color=colors[n])
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_xticks(range(len(keys)))
-        ax.set_xticklabels([f"{wl}\nnj={nj}" for wl, nj in keys], fontsize=7)
+        ax.set_xticklabels([f"{wl} nj={nj}" for wl, nj in keys], fontsize=7,
+                           rotation=25, ha="right")
         ax.set_ylabel(f"ratio to {base}")
         if base == "native":
             ax.set_yscale("log")
@@ -388,6 +389,8 @@ def main():
     ap.add_argument("--contenders", help="comma-separated subset of contender names")
     ap.add_argument("--workloads", help="comma-separated subset of workload names")
     ap.add_argument("--out", help="results directory (default benches/results/<date>-<mode>)")
+    ap.add_argument("--report", metavar="RAW_JSON",
+                    help="only re-render table.md and chart.png next to an earlier raw.json")
     a = ap.parse_args()
     try:
         import matplotlib  # noqa: F401
@@ -396,6 +399,16 @@ def main():
         if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") \
                 and os.path.exists("/usr/bin/python3"):
             os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    if a.report:
+        with open(a.report) as f:
+            raw = json.load(f)
+        outdir = os.path.dirname(os.path.abspath(a.report))
+        names = list(dict.fromkeys(r["contender"] for r in raw["results"]))
+        names.sort(key=lambda n: [c[0] for c in CONTENDERS].index(n))
+        _, ratios, keys = report(raw["results"], names, raw["config"], raw["env"], outdir, False)
+        charted = chart(ratios, keys, names, outdir)
+        print(report(raw["results"], names, raw["config"], raw["env"], outdir, charted)[0])
+        return 0
     if os.geteuid() != 0:
         sys.exit("run.py: run as root (mounts a tmpfs, drops caches, mounts FUSE)")
     if not shutil.which("fio"):
