@@ -81,24 +81,6 @@ fn no_mount_point() {
     assert_ne!(code, 0);
 }
 
-fn mounted(mnt: &Path) -> bool {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split_whitespace().nth(4) == mnt.to_str())
-}
-
-/// Unmounts on drop, whatever happened.
-struct Unmount(PathBuf);
-
-impl Drop for Unmount {
-    fn drop(&mut self) {
-        if mounted(&self.0) {
-            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-        }
-    }
-}
-
 #[test]
 fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
     let build = real_318();
@@ -108,7 +90,7 @@ fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
     std::fs::create_dir_all(&src).unwrap();
     std::fs::create_dir_all(&mnt).unwrap();
     std::fs::write(src.join("f"), vec![7u8; 1 << 20]).unwrap();
-    let _guard = Unmount(mnt.clone());
+    let _guard = UnmountGuard(mnt.clone());
     let mut child = Command::new(build.join("example/passthrough_ll"))
         .args(["-f", "-o"])
         .arg(format!("source={}", src.display()))
@@ -117,7 +99,7 @@ fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !mounted(&mnt) {
+    while !is_mounted(&mnt) {
         assert!(Instant::now() < deadline, "no mount");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -153,7 +135,7 @@ fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
         .status()
         .unwrap();
     assert!(st.success(), "umount after the daemon died failed");
-    assert!(!mounted(&mnt));
+    assert!(!is_mounted(&mnt));
 }
 
 /// SIGTERM, SIGINT and SIGHUP end the loop; the example unmounts and exits,
@@ -172,7 +154,7 @@ fn signals_unmount_cleanly() {
             for mt in [false, true] {
                 let mnt = scratch(&format!("faults-sig-{i}-{tag}-{mt}")).join("mnt");
                 std::fs::create_dir_all(&mnt).unwrap();
-                let _guard = Unmount(mnt.clone());
+                let _guard = UnmountGuard(mnt.clone());
                 let mut args = vec!["-f"];
                 if !mt {
                     args.push("-s");
@@ -184,7 +166,7 @@ fn signals_unmount_cleanly() {
                     .spawn()
                     .unwrap();
                 let deadline = Instant::now() + Duration::from_secs(20);
-                while !mounted(&mnt) {
+                while !is_mounted(&mnt) {
                     assert!(Instant::now() < deadline, "no mount ({tag})");
                     std::thread::sleep(Duration::from_millis(20));
                 }
@@ -201,7 +183,7 @@ fn signals_unmount_cleanly() {
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 };
-                assert!(!mounted(&mnt), "{tag}: still mounted after signal {sig}");
+                assert!(!is_mounted(&mnt), "{tag}: still mounted after signal {sig}");
                 if tag == "real" {
                     std::fs::write(mnt.with_extension("status"), format!("{:?}", status.code()))
                         .unwrap();
@@ -229,7 +211,7 @@ fn non_root_without_fusermount3() {
     let build = real_318();
     let mnt = scratch("faults-nonroot").join("mnt");
     std::fs::create_dir_all(&mnt).unwrap();
-    let _guard = Unmount(mnt.clone());
+    let _guard = UnmountGuard(mnt.clone());
     let c = std::ffi::CString::new(mnt.to_str().unwrap()).unwrap();
     // SAFETY: chmod of our own scratch directory, a valid C path.
     unsafe { libc::chmod(c.as_ptr(), 0o777) };
@@ -259,5 +241,5 @@ fn non_root_without_fusermount3() {
     );
     assert_eq!(ours.status.code(), real.status.code());
     assert_ne!(ours.status.code(), Some(0));
-    assert!(!mounted(&mnt));
+    assert!(!is_mounted(&mnt));
 }

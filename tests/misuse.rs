@@ -9,23 +9,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn mounted(mnt: &Path) -> bool {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split_whitespace().nth(4) == mnt.to_str())
-}
-
-struct Unmount<'a>(&'a Path);
-
-impl Drop for Unmount<'_> {
-    fn drop(&mut self) {
-        if mounted(self.0) {
-            let _ = Command::new("umount").arg("-l").arg(self.0).status();
-        }
-    }
-}
-
 /// `stat` under a timeout: (exit code, stderr).
 fn stat(p: &Path) -> (Option<i32>, String) {
     let out = Command::new("timeout")
@@ -46,7 +29,7 @@ fn misuse_is_logged_and_survived() {
     cc_ferrofuse(&[&top().join("examples/misuse_ll.c")], &bin, &["-Werror"]);
     let mnt = dir.join("mnt");
     std::fs::create_dir_all(&mnt).unwrap();
-    let _guard = Unmount(&mnt);
+    let _guard = UnmountGuard(mnt.clone());
     let log = dir.join("daemon.log");
     let mut child = Command::new(&bin)
         .args(["-f", "-s"])
@@ -56,7 +39,7 @@ fn misuse_is_logged_and_survived() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !mounted(&mnt) {
+    while !is_mounted(&mnt) {
         assert!(Instant::now() < deadline, "no mount");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -15,13 +15,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-fn mounted(mnt: &Path) -> bool {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let want = mnt.to_str().unwrap();
-    info.lines()
-        .any(|l| l.split_whitespace().nth(4) == Some(want))
-}
-
 /// A daemon serving a mount point; unmounts and reaps on drop.
 struct Daemon {
     child: Option<Child>,
@@ -51,7 +44,7 @@ impl Daemon {
             log,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !mounted(mnt) {
+        while !is_mounted(mnt) {
             if let Some(st) = d.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("daemon exited ({st}) before mounting:\n{}", d.log_text());
             }
@@ -96,7 +89,7 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if mounted(&self.mnt) {
+        if is_mounted(&self.mnt) {
             let _ = Command::new("umount").arg("-l").arg(&self.mnt).status();
         }
         if let Some(mut c) = self.child.take() {

@@ -474,3 +474,23 @@ pub fn ldd_libfuse(bin: &Path, ld_path: Option<&Path>) -> Option<PathBuf> {
             .unwrap_or_else(|e| panic!("ldd {}: {line}: {e}", bin.display())),
     )
 }
+
+/// Whether `mnt` is a mount point now (its exact path in mountinfo).
+pub fn is_mounted(mnt: &Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split_whitespace().nth(4) == mnt.to_str())
+}
+
+/// Lazily unmounts its path on drop if something is still mounted there,
+/// so a failing test leaves no mount behind.
+pub struct UnmountGuard(pub PathBuf);
+
+impl Drop for UnmountGuard {
+    fn drop(&mut self) {
+        if is_mounted(&self.0) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+}
