@@ -20,9 +20,8 @@ core::arch::global_asm!(
     ".symver fuse_parse_cmdline_312, fuse_parse_cmdline@@FUSE_3.12",
 );
 
-/// Where libfuse looks for fusermount3 first (then in `PATH`).
-const FUSERMOUNT_DIR: &str = "/usr/bin";
-const FUSERMOUNT_PROG: &str = "fusermount3";
+// fusermount3's location, as the mount layer looks for it.
+use crate::mount::{FUSERMOUNT_DIR, FUSERMOUNT_PROG};
 
 /// `printf("%s", text)` on C's stdout.
 fn print(text: &str) {
