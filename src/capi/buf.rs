@@ -89,10 +89,28 @@ pub(crate) unsafe fn read_all(
     abi: compat::Abi,
 ) -> Result<Vec<u8>, c_int> {
     // SAFETY: per the contract.
+    let size = buf::buf_size(&unsafe { CBufs::with_abi(bufv, abi) });
+    let mut data = vec![0u8; size];
+    // SAFETY: per the contract.
+    let n = unsafe { read_into(bufv, abi, &mut data) }?;
+    data.truncate(n);
+    Ok(data)
+}
+
+/// Copies what `bufv` holds (from its cursor on) into `dst`, as far as it
+/// fits; returns the byte count.
+///
+/// # Safety
+/// As [`read_all`].
+pub(crate) unsafe fn read_into(
+    bufv: *const fuse_bufvec,
+    abi: compat::Abi,
+    dst: &mut [u8],
+) -> Result<usize, c_int> {
+    // SAFETY: per the contract.
     let (src, mut scur) = unsafe { (CBufs::with_abi(bufv, abi), cursor(bufv)) };
-    let mut data = vec![0u8; buf::buf_size(&src)];
     let res = {
-        let dst = [Buf::mem(&mut data)];
+        let dst = [Buf::mem(dst)];
         buf::copy(
             &dst,
             &mut Cursor { idx: 0, off: 0 },
@@ -104,8 +122,16 @@ pub(crate) unsafe fn read_all(
     if res < 0 {
         return Err(-res as c_int);
     }
-    data.truncate(res as usize);
-    Ok(data)
+    Ok(res as usize)
+}
+
+/// The size of what `bufv` holds.
+///
+/// # Safety
+/// As [`read_all`].
+pub(crate) unsafe fn size_of_vec(bufv: *const fuse_bufvec, abi: compat::Abi) -> usize {
+    // SAFETY: per the contract.
+    buf::buf_size(&unsafe { CBufs::with_abi(bufv, abi) })
 }
 
 /// Reads a vector's cursor.

@@ -264,11 +264,47 @@ pub unsafe extern "C" fn fuse_reply_data(
     if bufv.is_null() {
         return send_reply(r, -libc::EINVAL, &[]);
     }
-    // SAFETY: per the contract.
-    match unsafe { collect_bufv(r, bufv) } {
-        Ok(data) => ok(r, &[&data]),
-        Err(e) => send_reply(r, -e, &[]),
+    let abi = r.session().abi;
+    if let Some(ent) = r.ring_ent() {
+        // Straight into the ring payload, which is this request's until
+        // the reply commits it (libfuse's fuse_reply_data_uring).
+        let (p, cap) = ent.payload();
+        // SAFETY: the entry's payload buffer of `cap` bytes belongs to this
+        // unanswered request; nothing else reads or writes it meanwhile.
+        let dst = unsafe { std::slice::from_raw_parts_mut(p, cap) };
+        // SAFETY: per the contract.
+        return match unsafe { super::buf::read_into(bufv, abi, dst) } {
+            // SAFETY: the bytes just written, passed back as the body (the
+            // ring reply sees it is already in place and copies nothing).
+            Ok(n) => ok(r, &[unsafe { std::slice::from_raw_parts(p, n) }]),
+            Err(e) => send_reply(r, -e, &[]),
+        };
     }
+    // /dev/fuse: a per-thread buffer, reused, instead of one allocation
+    // (and page faults) per reply.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    // SAFETY: per the contract.
+    let size = unsafe { super::buf::size_of_vec(bufv, abi) };
+    SCRATCH.with(|cell| {
+        let Ok(mut scratch) = cell.try_borrow_mut() else {
+            // Re-entered from a reply inside a reply: take the slow path.
+            // SAFETY: per the contract.
+            return match unsafe { collect_bufv(r, bufv) } {
+                Ok(data) => ok(r, &[&data]),
+                Err(e) => send_reply(r, -e, &[]),
+            };
+        };
+        if scratch.len() < size {
+            scratch.resize(size, 0);
+        }
+        // SAFETY: per the contract.
+        match unsafe { super::buf::read_into(bufv, abi, &mut scratch[..size]) } {
+            Ok(n) => ok(r, &[&scratch[..n]]),
+            Err(e) => send_reply(r, -e, &[]),
+        }
+    })
 }
 
 /// # Safety

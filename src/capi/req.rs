@@ -108,16 +108,17 @@ pub unsafe extern "C" fn fuse_req_interrupted(req: fuse_req_t) -> c_int {
 /// `req` a request not yet answered.
 #[no_mangle]
 pub unsafe extern "C" fn fuse_req_is_uring(req: fuse_req_t) -> bool {
-    let _r = req_or!(req, "fuse_req_is_uring", false);
-    // Every request travels over /dev/fuse for now.
-    false
+    let r = req_or!(req, "fuse_req_is_uring", false);
+    r.ring_ent().is_some()
 }
 
-/// Zero-copy payload access exists only for requests that came over
-/// io-uring; like libfuse, anything else gets -EINVAL.
+/// Zero-copy payload access: the ring entry's payload buffer, which holds
+/// the request's payload (e.g. write data) and may be filled with the reply
+/// before `fuse_reply_buf(req, payload, n)`. Only for requests that came
+/// over io-uring; like libfuse, anything else gets -EINVAL.
 ///
 /// # Safety
-/// `req` a request not yet answered.
+/// `req` a request not yet answered; `payload` and `payload_sz` writable.
 #[no_mangle]
 pub unsafe extern "C" fn fuse_req_get_payload(
     req: fuse_req_t,
@@ -125,9 +126,23 @@ pub unsafe extern "C" fn fuse_req_get_payload(
     payload_sz: *mut size_t,
     mr: *mut *mut c_void,
 ) -> c_int {
-    let _r = req_or!(req, "fuse_req_get_payload", -libc::EINVAL);
-    let _ = (payload, payload_sz, mr);
-    -libc::EINVAL
+    let r = req_or!(req, "fuse_req_get_payload", -libc::EINVAL);
+    let Some(ent) = r.ring_ent() else {
+        return -libc::EINVAL;
+    };
+    if payload.is_null() || payload_sz.is_null() {
+        return -libc::EINVAL;
+    }
+    let (p, n) = ent.payload();
+    // SAFETY: the caller's out-pointers (checked non-NULL; mr may be NULL).
+    unsafe {
+        *payload = p.cast();
+        *payload_sz = n;
+        if !mr.is_null() {
+            *mr = std::ptr::null_mut();
+        }
+    }
+    0
 }
 
 #[cfg(test)]

@@ -213,12 +213,19 @@ pub unsafe extern "C" fn fuse_session_destroy(se: *mut fuse_session) {
             }
         }
         crate::conn::forget_want_record(s.conn_ptr());
+        // Ring threads stop before the session goes; the buffers are
+        // unmapped only after the device is closed.
+        let pool = s.uring.lock().take();
+        if let Some(p) = &pool {
+            p.shutdown();
+        }
         let fd = s.fd.swap(-1, Ordering::SeqCst);
         if fd != -1 {
             // SAFETY: the session owns its device fd.
             unsafe { libc::close(fd) };
         }
         s.reqs.clear();
+        drop(pool);
     })
 }
 

@@ -10,7 +10,8 @@
 
 use crate::loop_config::LoopConfig;
 use crate::session::{dispatch, Session};
-use crate::transport::{self, RecvError};
+use crate::transport::uring::LoopKind;
+use crate::transport::{self, EventFd, RecvError};
 use parking_lot::Mutex;
 use std::os::fd::RawFd;
 
@@ -20,9 +21,18 @@ pub fn single(se: &Session) -> i32 {
     let fd = se.fd.load(std::sync::atomic::Ordering::SeqCst);
     let mut buf = Vec::new();
     let mut res = 0;
+    *se.uring_loop.lock() = Some(LoopKind::Single);
     while !se.exited() {
         match transport::receive(se, fd, &mut buf) {
-            Ok(n) => dispatch::process(se, &buf[..n], fd),
+            Ok(n) => {
+                dispatch::process(se, &buf[..n], fd);
+                // After INIT chose io-uring, this thread serves the ring
+                // (and /dev/fuse through it) until the session ends.
+                if let Some(r) = se.uring_pool().and_then(|p| p.serve_inline(se)) {
+                    res = r;
+                    break;
+                }
+            }
             Err(RecvError::Interrupted) => continue,
             Err(RecvError::Exit) => break,
             Err(RecvError::Errno(e)) => {
@@ -31,43 +41,12 @@ pub fn single(se: &Session) -> i32 {
             }
         }
     }
+    *se.uring_loop.lock() = None;
     let error = se.error.load(std::sync::atomic::Ordering::SeqCst);
     if error != 0 {
         error
     } else {
         res
-    }
-}
-
-struct EventFd(RawFd);
-
-impl EventFd {
-    fn new() -> std::io::Result<EventFd> {
-        // SAFETY: plain syscall.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(EventFd(fd))
-    }
-
-    fn drain(&self) {
-        let mut v: u64 = 0;
-        // SAFETY: reads 8 bytes into a local (non-blocking fd).
-        unsafe { libc::read(self.0, (&mut v as *mut u64).cast(), 8) };
-    }
-
-    fn signal(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a local.
-        unsafe { libc::write(self.0, (&one as *const u64).cast(), 8) };
-    }
-}
-
-impl Drop for EventFd {
-    fn drop(&mut self) {
-        // SAFETY: closing our own fd.
-        unsafe { libc::close(self.0) };
     }
 }
 
@@ -87,22 +66,6 @@ fn wait_readable(fd: RawFd, wake: &EventFd) -> bool {
     ];
     // SAFETY: polls two pollfds we own.
     unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) >= 0 }
-}
-
-fn set_nonblocking(fd: RawFd, on: bool) -> bool {
-    // SAFETY: fcntl on an fd we hold.
-    unsafe {
-        let fl = libc::fcntl(fd, libc::F_GETFL);
-        if fl == -1 {
-            return false;
-        }
-        let new = if on {
-            fl | libc::O_NONBLOCK
-        } else {
-            fl & !libc::O_NONBLOCK
-        };
-        new == fl || libc::fcntl(fd, libc::F_SETFL, new) != -1
-    }
 }
 
 struct Counts {
@@ -148,9 +111,13 @@ pub fn multi(se: &Session, cfg: &LoopConfig) -> i32 {
         wake,
         finished,
     };
+    *se.uring_loop.lock() = Some(LoopKind::Multi {
+        max_threads: mt.max_threads,
+        notify: mt.finished.0,
+    });
     // Workers read without blocking and wait in poll, where the loop can
     // wake them; the fd goes back to blocking afterwards.
-    let was_blocking = set_nonblocking(master, true);
+    let was_blocking = transport::set_nonblocking(master, true);
     let err = std::thread::scope(|s| {
         if !start_worker(&mt, s) {
             return -libc::EIO;
@@ -175,8 +142,13 @@ pub fn multi(se: &Session, cfg: &LoopConfig) -> i32 {
         mt.wake.signal();
         0
     });
+    // Ring threads end with the session; join them before it can go away.
+    if let Some(pool) = se.uring_pool() {
+        pool.shutdown();
+    }
+    *se.uring_loop.lock() = None;
     if was_blocking {
-        set_nonblocking(master, false);
+        transport::set_nonblocking(master, false);
     }
     let error = se.error.load(std::sync::atomic::Ordering::SeqCst);
     if error != 0 {
@@ -192,7 +164,7 @@ fn start_worker<'s, 'a: 's>(mt: &'s Mt<'a>, s: &'s std::thread::Scope<'s, '_>) -
     let fd = if mt.clone_fd {
         match transport::clone_fd(mt.master) {
             Some(fd) => {
-                set_nonblocking(fd, true);
+                transport::set_nonblocking(fd, true);
                 fd
             }
             None => mt.master,

@@ -8,6 +8,7 @@ use crate::capi::types::{fi_bits, fuse_ctx, fuse_file_info, fuse_forget_data, fu
 use crate::compat::{Abi, CallbackAbi};
 use crate::conn::*;
 use crate::kernel::decode::{self, parse_request, DecodeCtx, Op};
+use crate::transport::uring::Ent;
 use crate::kernel::*;
 use std::ffi::CStr;
 use std::os::fd::RawFd;
@@ -81,6 +82,60 @@ pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
             h.pid
         );
     }
+    handle(se, h, fd, std::ptr::null(), |dctx| parse_request(buf, dctx));
+}
+
+/// Processes one request an io-uring entry holds: the header and the
+/// opcode's struct (copied out of the entry), and `len` payload bytes at
+/// `payload`. The payload stays the request's until its reply, which
+/// writes into the same buffer; it is therefore handed over as a pointer,
+/// and borrowed only while the request is decoded.
+pub fn process_ring(
+    se: &Session,
+    ent: &Ent,
+    in_out: &[u8; FUSE_URING_IN_OUT_HEADER_SZ],
+    op_in: &[u8; FUSE_URING_OP_IN_OUT_SZ],
+    payload: *const u8,
+    len: usize,
+) {
+    let Some(h) = decode::read_struct::<fuse_in_header>(in_out) else {
+        return;
+    };
+    if se.debug() {
+        crate::log_debug!(
+            "cqe unique: {}, opcode: {} ({}), nodeid: {}, insize: {}, pid: {}\n",
+            h.unique,
+            opname(h.opcode),
+            h.opcode,
+            h.nodeid,
+            len,
+            h.pid
+        );
+    }
+    let fd = se.fd.load(Ordering::Relaxed);
+    handle(se, h, fd, ent, |dctx| {
+        // SAFETY: the kernel wrote `len` (<= the buffer's size) payload
+        // bytes before the CQE; the slice lives only while decoding.
+        let payload = unsafe { std::slice::from_raw_parts(payload, len) };
+        if h.opcode == FUSE_NOTIFY_REPLY {
+            // The kernel puts fuse_notify_retrieve_in at the start of the
+            // payload, not in op_in (libfuse 3.18.3's ChangeLog).
+            let n = std::mem::size_of::<fuse_notify_retrieve_in>().min(payload.len());
+            let (head, tail) = payload.split_at(n);
+            decode::parse_uring_request(in_out, head, tail, dctx)
+        } else {
+            decode::parse_uring_request(in_out, op_in, payload, dctx)
+        }
+    });
+}
+
+fn handle<'a>(
+    se: &Session,
+    h: fuse_in_header,
+    fd: RawFd,
+    ring: *const Ent,
+    parse: impl FnOnce(DecodeCtx) -> Result<decode::Request<'a>, decode::DecodeError>,
+) {
     let conn = se.conn();
     let no_interrupt = se.abi == Abi::V3_17 && conn.bits & 1 != 0;
     let ctx = fuse_ctx {
@@ -101,6 +156,7 @@ pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
     }
     // SAFETY: just allocated; valid until it is answered.
     let req = unsafe { &mut *(reqp as *mut Req) };
+    req.ring = ring;
 
     // The first request must be INIT (CUSE_INIT for CUSE), and only the first.
     let got_init = se.got_init.load(Ordering::SeqCst);
@@ -137,7 +193,7 @@ pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
         proto_minor: se.proto_minor.load(Ordering::Relaxed),
         setxattr_ext: conn.want_ext & FUSE_CAP_SETXATTR_EXT != 0,
     };
-    let request = match parse_request(buf, dctx) {
+    let request = match parse(dctx) {
         Ok(r) => r,
         Err(e) => {
             crate::log_err!("fuse: {e}\n");
@@ -397,7 +453,7 @@ fn call(
                 fi.flags = arg.flags as i32;
             }
             if let Some(wb) = ops.write_buf {
-                write_buf(se, r, wb, ino, data, arg.offset as i64, &mut fi);
+                write_buf(se, r, wb, ino, data.as_ptr(), data.len(), arg.offset as i64, &mut fi);
             } else {
                 call_or!(write, enosys(req), |f| f(
                     r,
@@ -670,7 +726,10 @@ fn write_buf(
         *mut fuse_file_info,
     ),
     ino: u64,
-    data: &[u8],
+    // A pointer, not a slice: with io-uring the data is in the ring
+    // payload, which the reply made during the call overwrites.
+    data: *const u8,
+    len: usize,
     off: i64,
     fi: &mut fuse_file_info,
 ) {
@@ -681,12 +740,12 @@ fn write_buf(
         idx: 0,
         off: 0,
         buf: [fuse_buf {
-            size: data.len(),
+            size: len,
             flags: 0,
-            mem: data.as_ptr() as *mut libc::c_void,
+            mem: data as *mut libc::c_void,
             fd: -1,
             pos: 0,
-            mem_size: if se.abi == Abi::V3_17 { data.len() } else { 0 },
+            mem_size: if se.abi == Abi::V3_17 { len } else { 0 },
         }],
     };
     // SAFETY: the callback gets a vector over the request's data, alive for the call.

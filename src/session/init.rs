@@ -239,7 +239,14 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
         // The kernel counts the FUSE layer itself too.
         outarg.max_stack_depth = conn.max_backing_stack_depth + 1;
     }
-    // io-uring arrives with its own issue; until then requests stay on /dev/fuse.
+    let uring = if conn.want_ext & FUSE_CAP_OVER_IO_URING != 0 {
+        start_uring(se, &outarg, outargflags)
+    } else {
+        None
+    };
+    if uring.is_some() {
+        outargflags |= FUSE_OVER_IO_URING;
+    }
     if inargflags & FUSE_REQUEST_TIMEOUT != 0 && conn.request_timeout != 0 {
         outargflags |= FUSE_REQUEST_TIMEOUT;
         outarg.request_timeout = conn.request_timeout;
@@ -288,5 +295,65 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     };
     // Set before the reply: the next requests may arrive at once.
     se.got_init.store(true, Ordering::SeqCst);
-    reply::send_reply(req, 0, &[&outarg.as_bytes()[..size]]);
+    if let Some(pool) = &uring {
+        *se.uring.lock() = Some(pool.clone());
+    }
+    let res = reply::send_reply(req, 0, &[&outarg.as_bytes()[..size]]);
+    if let Some(pool) = uring {
+        if res == 0 {
+            pool.start();
+        } else {
+            *se.uring.lock() = None;
+            pool.abort();
+        }
+    }
+}
+
+/// Builds the rings for io-uring, when the kernel offers it, the session
+/// wants it and one of our loops runs the session. None means /dev/fuse.
+fn start_uring(
+    se: &Session,
+    outarg: &fuse_init_out,
+    outargflags: u64,
+) -> Option<std::sync::Arc<crate::transport::uring::Pool>> {
+    let debug = se.debug();
+    if !se.opts.uring_enable {
+        if debug {
+            crate::log_debug!("fuse: io-uring: off (-o no_io_uring or FUSE_URING_ENABLE=0)\n");
+        }
+        return None;
+    }
+    let kind = *se.uring_loop.lock();
+    let Some(kind) = kind else {
+        if debug {
+            crate::log_debug!("fuse: io-uring: not used by a custom session loop\n");
+        }
+        return None;
+    };
+    if se.io.lock().is_some() {
+        if debug {
+            crate::log_debug!("fuse: io-uring: not used with custom I/O functions\n");
+        }
+        return None;
+    }
+    // What the kernel requires of each payload buffer (fuse_uring_create).
+    let page = super::page_size();
+    let pages = if outargflags & FUSE_MAX_PAGES != 0 {
+        usize::from(outarg.max_pages)
+    } else {
+        DEFAULT_MAX_PAGES_PER_REQ
+    };
+    let payload = (outarg.max_write as usize)
+        .max(pages * page)
+        .max(FUSE_MIN_READ_BUFFER);
+    match crate::transport::uring::Pool::prepare(se, kind, payload) {
+        Ok(pool) => Some(pool),
+        Err(e) => {
+            crate::log_info!(
+                "fuse: failed to start io-uring: {}\n",
+                crate::log::strerror(e)
+            );
+            None
+        }
+    }
 }

@@ -66,6 +66,13 @@ pub struct Session {
     pub reqs: Registry,
     /// Set once, right after creation, for a CUSE session (cuse_lowlevel_new).
     pub cuse: std::sync::OnceLock<cuse::CuseData>,
+    /// Set by our loops while they run: how they would serve io-uring.
+    /// Custom loops (receive_buf/process_buf) leave it unset and stay on
+    /// /dev/fuse.
+    pub uring_loop: Mutex<Option<crate::transport::uring::LoopKind>>,
+    /// The rings negotiated at INIT; kept until the session is destroyed
+    /// (the kernel may write their buffers until the rings are gone).
+    pub uring: Mutex<Option<std::sync::Arc<crate::transport::uring::Pool>>>,
 }
 
 /// The system's page size.
@@ -123,6 +130,8 @@ impl Session {
             mount_opts: Mutex::new(None),
             reqs: Registry::default(),
             cuse: std::sync::OnceLock::new(),
+            uring_loop: Mutex::new(None),
+            uring: Mutex::new(None),
         })
     }
 
@@ -176,6 +185,11 @@ impl Session {
         conn.want_ext = 0;
         self.proto_minor.store(minor, Ordering::SeqCst);
         conn
+    }
+
+    /// The session's ring pool, if INIT moved it onto io-uring.
+    pub fn uring_pool(&self) -> Option<std::sync::Arc<crate::transport::uring::Pool>> {
+        self.uring.lock().clone()
     }
 
     pub fn exit(&self) {

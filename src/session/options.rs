@@ -11,7 +11,9 @@ pub struct SessionOpts {
     pub debug: bool,
     /// `-o allow_root`: only root and the owner may use the mount.
     pub deny_others: bool,
-    /// `-o io_uring` / `FUSE_URING_ENABLE`.
+    /// Use io-uring when the kernel offers it. On by default in ferrofuse
+    /// (libfuse: off); `-o io_uring` / `-o no_io_uring` and
+    /// `FUSE_URING_ENABLE=1|0` choose.
     pub uring_enable: bool,
     /// `-o io_uring_q_depth=N` / `FUSE_URING_QUEUE_DEPTH`.
     pub uring_q_depth: u32,
@@ -31,6 +33,7 @@ const TEMPLATES: &[Template<'static>] = &[
     Template::new(b"--debug", DEBUG, 1),
     Template::new(b"allow_root", DENY_OTHERS, 1),
     Template::new(b"io_uring", URING_ENABLE, 1),
+    Template::new(b"no_io_uring", URING_ENABLE, 0),
     Template::new(b"io_uring_q_depth=%u", URING_Q_DEPTH, -1),
 ];
 
@@ -55,7 +58,7 @@ impl SessionOpts {
         SessionOpts {
             debug: false,
             deny_others: false,
-            uring_enable: atoi("FUSE_URING_ENABLE").is_some_and(|v| v as i32 != 0),
+            uring_enable: atoi("FUSE_URING_ENABLE").is_none_or(|v| v as i32 != 0),
             uring_q_depth: atoi("FUSE_URING_QUEUE_DEPTH").map_or(DEF_URING_Q_DEPTH, |v| v as u32),
         }
     }

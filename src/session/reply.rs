@@ -74,14 +74,33 @@ pub fn send_reply(req: &Req, error: i32, body: &[&[u8]]) -> i32 {
         unique: req.unique,
     };
     let body: &[&[u8]] = if error == 0 { body } else { &[] };
+    if let Some(ent) = req.ring_ent() {
+        // End the request first: an entry must be committed exactly once,
+        // even if two threads race to answer.
+        let unique = req.unique;
+        if !se.reqs.finish(req) {
+            return -libc::EINVAL;
+        }
+        return crate::transport::uring::reply(se, ent, unique, error, body);
+    }
     let res = send_msg(se, req.fd, &mut out, body);
     se.reqs.finish(req);
     res
 }
 
-/// Ends a request without a reply (forget, or a reply that failed).
+/// Ends a request without a reply (forget, or a reply that failed). A
+/// request that came over io-uring still gives its entry back to the
+/// kernel (an empty commit), or entry and kernel request would leak.
 pub fn end_request(req: &Req) {
-    req.session().reqs.finish(req);
+    let se = req.session();
+    if let Some(ent) = req.ring_ent() {
+        let unique = req.unique;
+        if se.reqs.finish(req) {
+            crate::transport::uring::reply(se, ent, unique, 0, &[]);
+        }
+        return;
+    }
+    se.reqs.finish(req);
 }
 
 /// Logs a reply to a request that is no longer waiting for one.

@@ -42,6 +42,9 @@ pub struct Req {
     pub fd: RawFd,
     /// COPY_FILE_RANGE_64: fuse_reply_write answers with a 64-bit count.
     pub copy64: bool,
+    /// The io-uring entry the request came in (and its reply goes out)
+    /// through; null for /dev/fuse.
+    pub ring: *const crate::transport::uring::Ent,
     state: AtomicU8,
     intr: Mutex<Intr>,
 }
@@ -62,6 +65,7 @@ impl Req {
             se: std::ptr::null(),
             fd: -1,
             copy64: false,
+            ring: std::ptr::null(),
             state: AtomicU8::new(FREE),
             intr: Mutex::new(Intr {
                 func: None,
@@ -87,6 +91,13 @@ impl Req {
 
     pub fn as_ptr(&self) -> *mut fuse_req {
         self as *const Req as *mut fuse_req
+    }
+
+    /// The ring entry of a request that came over io-uring.
+    pub fn ring_ent(&self) -> Option<&crate::transport::uring::Ent> {
+        // SAFETY: entries live in the session's ring pool, which outlives
+        // its requests.
+        unsafe { self.ring.as_ref() }
     }
 
     pub fn session(&self) -> &Session {
@@ -188,6 +199,7 @@ impl Registry {
         r.se = se;
         r.fd = fd;
         r.copy64 = false;
+        r.ring = std::ptr::null();
         *r.intr.get_mut() = Intr {
             func: None,
             data: std::ptr::null_mut(),

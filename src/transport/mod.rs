@@ -1,10 +1,62 @@
-//! How request bytes move. For now the classic `/dev/fuse` transport: one
-//! `read` per request into a buffer owned by the reading thread, replies by
+//! How request bytes move. The classic `/dev/fuse` transport: one `read`
+//! per request into a buffer owned by the reading thread, replies by
 //! `writev` (see `Session::write_msg`), optionally through the filesystem's
-//! custom I/O functions.
+//! custom I/O functions. FUSE-over-io-uring lives in [`uring`].
+
+pub mod uring;
 
 use crate::session::Session;
 use std::os::fd::RawFd;
+
+/// A non-blocking eventfd: wakes a thread waiting in poll(2) or in a ring.
+pub struct EventFd(pub RawFd);
+
+impl EventFd {
+    pub fn new() -> std::io::Result<EventFd> {
+        // SAFETY: plain syscall.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(EventFd(fd))
+    }
+
+    pub fn drain(&self) {
+        let mut v: u64 = 0;
+        // SAFETY: reads 8 bytes into a local (non-blocking fd).
+        unsafe { libc::read(self.0, (&mut v as *mut u64).cast(), 8) };
+    }
+
+    pub fn signal(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a local.
+        unsafe { libc::write(self.0, (&one as *const u64).cast(), 8) };
+    }
+}
+
+impl Drop for EventFd {
+    fn drop(&mut self) {
+        // SAFETY: closing our own fd.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// Sets or clears O_NONBLOCK; true if the fd now has the wanted mode.
+pub fn set_nonblocking(fd: RawFd, on: bool) -> bool {
+    // SAFETY: fcntl on an fd we hold.
+    unsafe {
+        let fl = libc::fcntl(fd, libc::F_GETFL);
+        if fl == -1 {
+            return false;
+        }
+        let new = if on {
+            fl | libc::O_NONBLOCK
+        } else {
+            fl & !libc::O_NONBLOCK
+        };
+        new == fl || libc::fcntl(fd, libc::F_SETFL, new) != -1
+    }
+}
 
 /// Why a receive produced no request.
 #[derive(Debug, PartialEq, Eq)]

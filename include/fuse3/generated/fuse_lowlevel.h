@@ -366,11 +366,13 @@ int fuse_req_interrupted(fuse_req_t req);
 bool fuse_req_is_uring(fuse_req_t req);
 
 /**
- * Zero-copy payload access exists only for requests that came over
- * io-uring; like libfuse, anything else gets -EINVAL.
+ * Zero-copy payload access: the ring entry's payload buffer, which holds
+ * the request's payload (e.g. write data) and may be filled with the reply
+ * before `fuse_reply_buf(req, payload, n)`. Only for requests that came
+ * over io-uring; like libfuse, anything else gets -EINVAL.
  *
  * # Safety
- * `req` a request not yet answered.
+ * `req` a request not yet answered; `payload` and `payload_sz` writable.
  */
 int fuse_req_get_payload(fuse_req_t req, char **payload, size_t *payload_sz, void **mr);
 

@@ -1,0 +1,813 @@
+//! FUSE-over-io-uring (kernel-protocol.md §1).
+//!
+//! At FUSE_INIT, when the kernel offers `FUSE_OVER_IO_URING` and one of our
+//! loops runs the session, [`Pool::prepare`] builds everything the rings
+//! need *before* the INIT reply advertises the flag: one ring entry per
+//! (queue, depth slot) for every possible CPU's queue, their header and
+//! payload buffers, and the io_urings that will carry them (created on the
+//! threads that will own them). Only when all of it exists is the flag
+//! sent; otherwise the session stays on /dev/fuse, so the kernel never
+//! waits for queues that will not come.
+//!
+//! Ownership: each [`Ring`] is served by exactly one thread (its owner),
+//! which submits every SQE of that io_uring. A reply made on another thread
+//! writes the entry's buffers (the entry is the request's until committed)
+//! and queues the entry on the ring's `pending` list, waking the owner
+//! through an eventfd read it keeps armed in the ring; the owner turns
+//! pending entries into COMMIT_AND_FETCH SQEs.
+//!
+//! Buffers: headers share one mapping (a 512-byte slot each), payloads
+//! another, both anonymous and lazily backed, so an entry costs memory only
+//! once a request has used it; the kernel hands out the most recently
+//! returned entry first, so a lightly loaded queue keeps reusing the same
+//! few buffers. Buffers live until the session is destroyed: the kernel
+//! may write them until the ring is gone.
+
+use super::EventFd;
+use crate::kernel::*;
+use crate::session::{dispatch, Session};
+use io_uring::{cqueue, opcode, squeue::Entry128, types, IoUring};
+use parking_lot::{Condvar, Mutex};
+use std::cell::Cell;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// libfuse's default queue depth (SESSION_DEF_URING_Q_DEPTH).
+pub const DEF_Q_DEPTH: u32 = 8;
+/// Header slot per entry: `fuse_uring_req_header` (288 bytes), rounded up.
+const HDR_SLOT: usize = 512;
+const UD_WAKE: u64 = u64::MAX;
+const UD_DEV: u64 = u64::MAX - 1;
+
+/// How the loop running the session serves the rings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoopKind {
+    /// `fuse_session_loop`: the loop's own thread serves every queue (one
+    /// ring) and /dev/fuse, so callbacks never overlap.
+    Single,
+    /// `fuse_session_loop_mt`: up to `max_threads` ring threads share the
+    /// queues; `notify` is the loop's eventfd, signalled when a ring thread
+    /// ends the session.
+    Multi { max_threads: u32, notify: RawFd },
+}
+
+/// One ring entry: a (queue, slot) pair registered with the kernel.
+pub struct Ent {
+    pub idx: u32,
+    pub qid: u16,
+    ring: *const Ring,
+    hdr: *mut u8,
+    pay: *mut u8,
+    pub pay_sz: usize,
+}
+
+// SAFETY: the pointers are into the pool's mappings and rings, which live as
+// long as the session; who may write an entry's buffers is decided by the
+// protocol (the kernel until the CQE, then the request until its commit).
+unsafe impl Send for Ent {}
+// SAFETY: as above.
+unsafe impl Sync for Ent {}
+
+impl Ent {
+    /// The payload buffer (for `fuse_req_get_payload` and zero-copy replies).
+    pub fn payload(&self) -> (*mut u8, usize) {
+        (self.pay, self.pay_sz)
+    }
+
+    fn ring(&self) -> &Ring {
+        // SAFETY: rings live in the pool's boxed slice, as long as the entry.
+        unsafe { &*self.ring }
+    }
+}
+
+/// The part of a ring other threads touch.
+pub struct Ring {
+    /// Entries whose reply is written and waits for its commit SQE.
+    pending: Mutex<Vec<u32>>,
+    wake: EventFd,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Wait,
+    Go,
+    Abort,
+}
+
+/// An anonymous, lazily backed mapping.
+struct Region {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Region {
+    fn new(len: usize) -> Result<Region, i32> {
+        if fail_point("alloc") {
+            return Err(libc::ENOMEM);
+        }
+        // SAFETY: a fresh private anonymous mapping; no existing memory is touched.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len.max(1),
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(errno());
+        }
+        Ok(Region {
+            ptr: p.cast(),
+            len: len.max(1),
+        })
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping; nothing refers to it any more (the pool
+        // that owns it is being dropped).
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+/// The session's rings, entries and buffers.
+pub struct Pool {
+    /// Single mode: the worker the loop thread takes over after INIT.
+    /// First field: its io_uring must close before the buffers unmap.
+    inline: Mutex<Option<Worker>>,
+    pub queues: u32,
+    pub depth: u32,
+    pub payload_sz: usize,
+    kind: LoopKind,
+    rings: Box<[Ring]>,
+    ents: Box<[Ent]>,
+    _hdr: Region,
+    _pay: Region,
+    stop: AtomicBool,
+    gate: Mutex<Gate>,
+    gate_cv: Condvar,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// Requests received over the rings (for the `-d` log and tests).
+    pub requests: AtomicU64,
+}
+
+// SAFETY: the raw pointers (entries, mappings) are shared by design; every
+// mutable part is atomic or behind a lock.
+unsafe impl Send for Pool {}
+// SAFETY: as above.
+unsafe impl Sync for Pool {}
+
+thread_local! {
+    /// The ring this thread owns, if it is a ring thread.
+    static OWNER: Cell<*const Ring> = const { Cell::new(std::ptr::null()) };
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// Testing aid: `FERROFUSE_URING_FAIL=<point>` makes that step of the
+/// set-up fail (ring, alloc, thread, register), to prove the fallback.
+fn fail_point(point: &str) -> bool {
+    std::env::var("FERROFUSE_URING_FAIL").is_ok_and(|v| v.split(',').any(|p| p == point))
+}
+
+/// Queues the kernel creates: one per possible CPU.
+pub fn possible_cpus() -> u32 {
+    if let Ok(s) = std::fs::read_to_string("/sys/devices/system/cpu/possible") {
+        let mut max = None;
+        for part in s.trim().split(',') {
+            let last = part.rsplit('-').next().unwrap_or(part);
+            if let Ok(n) = last.parse::<u32>() {
+                max = Some(max.map_or(n, |m: u32| m.max(n)));
+            }
+        }
+        if let Some(m) = max {
+            return m + 1;
+        }
+    }
+    // SAFETY: sysconf has no preconditions.
+    (unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }).max(1) as u32
+}
+
+/// The session pointer handed to ring threads: the loop joins them before
+/// it returns, so the session outlives them.
+#[derive(Clone, Copy)]
+struct SessionPtr(*const Session);
+// SAFETY: Session is Sync; the pointer is only dereferenced while the loop
+// (which joins the threads) keeps the session alive.
+unsafe impl Send for SessionPtr {}
+
+impl Pool {
+    /// Builds the rings for `se` before the INIT reply. `payload_sz` is
+    /// what the kernel will require of each payload buffer. On success the
+    /// caller advertises FUSE_OVER_IO_URING and calls [`Pool::start`] after
+    /// the reply; on error (-errno) it must not advertise it.
+    pub fn prepare(se: &Session, kind: LoopKind, payload_sz: usize) -> Result<Arc<Pool>, i32> {
+        let depth = se.opts.uring_q_depth;
+        if depth == 0 {
+            crate::log_err!("fuse: io-uring queue depth must be > 0\n");
+            return Err(libc::EINVAL);
+        }
+        let depth = depth.min(1024);
+        let queues = possible_cpus();
+        let nents = queues as usize * depth as usize;
+        let nrings = match kind {
+            LoopKind::Single => 1,
+            LoopKind::Multi { max_threads, .. } => queues.min(max_threads.max(1)) as usize,
+        };
+        let hdr = Region::new(nents * HDR_SLOT)?;
+        let pay = Region::new(nents * payload_sz)?;
+        let mut rings = Vec::with_capacity(nrings);
+        for _ in 0..nrings {
+            let wake = EventFd::new().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+            rings.push(Ring {
+                pending: Mutex::new(Vec::with_capacity(nents)),
+                wake,
+            });
+        }
+        let rings = rings.into_boxed_slice();
+        let ents = (0..nents)
+            .map(|i| {
+                let qid = (i / depth as usize) as u16;
+                Ent {
+                    idx: i as u32,
+                    qid,
+                    ring: &rings[qid as usize % nrings] as *const Ring,
+                    // SAFETY: within the mappings (nents slots each).
+                    hdr: unsafe { hdr.ptr.add(i * HDR_SLOT) },
+                    // SAFETY: as above.
+                    pay: unsafe { pay.ptr.add(i * payload_sz) },
+                    pay_sz: payload_sz,
+                }
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        let pool = Arc::new(Pool {
+            queues,
+            depth,
+            payload_sz,
+            kind,
+            rings,
+            ents,
+            _hdr: hdr,
+            _pay: pay,
+            stop: AtomicBool::new(false),
+            gate: Mutex::new(Gate::Wait),
+            gate_cv: Condvar::new(),
+            threads: Mutex::new(Vec::new()),
+            inline: Mutex::new(None),
+            requests: AtomicU64::new(0),
+        });
+        let fd = se.fd.load(Ordering::SeqCst);
+        match kind {
+            LoopKind::Single => {
+                let w = Worker::new(&pool, 0, Some(fd), fd)?;
+                *pool.inline.lock() = Some(w);
+            }
+            LoopKind::Multi { .. } => pool.spawn_threads(se, fd)?,
+        }
+        if se.debug() {
+            crate::log_debug!("starting io-uring q-depth={}\n", depth);
+            let how = match kind {
+                LoopKind::Single => "1 thread serves every queue and /dev/fuse".to_string(),
+                LoopKind::Multi { .. } => format!(
+                    "{nrings} ring thread{}, /dev/fuse served by the worker pool",
+                    if nrings == 1 { "" } else { "s" }
+                ),
+            };
+            crate::log_debug!(
+                "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes, {how}\n"
+            );
+        }
+        Ok(pool)
+    }
+
+    fn spawn_threads(self: &Arc<Pool>, se: &Session, fd: RawFd) -> Result<(), i32> {
+        let nrings = self.rings.len();
+        let (tx, rx) = std::sync::mpsc::channel::<Result<(), i32>>();
+        let sp = SessionPtr(se);
+        let mut handles = Vec::with_capacity(nrings);
+        let mut failed = None;
+        for r in 0..nrings {
+            if fail_point("thread") && r + 1 == nrings {
+                failed = Some(libc::EAGAIN);
+                break;
+            }
+            let pool = Arc::clone(self);
+            let tx = tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("fuse-ring-{r}"))
+                .spawn(move || {
+                    let sp = sp;
+                    pool.pin(r);
+                    let w = match Worker::new(&pool, r, None, fd) {
+                        Ok(w) => w,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = tx.send(Ok(()));
+                    drop(tx);
+                    if !pool.wait_gate() {
+                        return;
+                    }
+                    // SAFETY: the loop joins this thread (Pool::shutdown)
+                    // before it returns, so the session is alive.
+                    let se = unsafe { &*sp.0 };
+                    let mut w = w;
+                    w.run(se, &pool);
+                    if let LoopKind::Multi { notify, .. } = pool.kind {
+                        if se.exited() {
+                            let one: u64 = 1;
+                            // SAFETY: writes 8 bytes to the loop's eventfd,
+                            // which outlives the ring threads.
+                            unsafe { libc::write(notify, (&one as *const u64).cast(), 8) };
+                        }
+                    }
+                });
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    crate::log_err!("fuse: error creating thread: {e}\n");
+                    failed = Some(e.raw_os_error().unwrap_or(libc::EAGAIN));
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        for _ in 0..handles.len() {
+            match rx.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(_) => failed = failed.or(Some(libc::EIO)),
+            }
+        }
+        *self.threads.lock() = handles;
+        if let Some(e) = failed {
+            self.abort();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Pins ring thread `r` to its CPU when it serves exactly one queue (a
+    /// performance choice, as libfuse's per-core threads; failure is fine).
+    fn pin(&self, r: usize) {
+        let nrings = self.rings.len();
+        if nrings != self.queues as usize {
+            return;
+        }
+        // SAFETY: a zeroed cpu_set_t is empty; CPU_SET writes inside it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(r, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        }
+    }
+
+    fn wait_gate(&self) -> bool {
+        let mut g = self.gate.lock();
+        while *g == Gate::Wait {
+            self.gate_cv.wait(&mut g);
+        }
+        *g == Gate::Go
+    }
+
+    fn set_gate(&self, to: Gate) {
+        let mut g = self.gate.lock();
+        if *g == Gate::Wait {
+            *g = to;
+        }
+        self.gate_cv.notify_all();
+    }
+
+    /// The INIT reply went out: the rings may register.
+    pub fn start(&self) {
+        self.set_gate(Gate::Go);
+    }
+
+    /// The INIT reply failed, or the session ends: threads that have not
+    /// started leave, the others are asked to stop; all are joined.
+    pub fn abort(&self) {
+        self.set_gate(Gate::Abort);
+        self.shutdown();
+    }
+
+    /// Stops and joins the ring threads (idempotent). Never called from a
+    /// ring thread.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.set_gate(Gate::Abort);
+        for r in self.rings.iter() {
+            r.wake.signal();
+        }
+        let handles = std::mem::take(&mut *self.threads.lock());
+        for h in handles {
+            let _ = h.join();
+        }
+    }
+
+    /// Single mode: the loop thread serves the rings and /dev/fuse from
+    /// now on, until the session ends. None if this pool has no inline
+    /// worker (not single mode, or already taken).
+    pub fn serve_inline(&self, se: &Session) -> Option<i32> {
+        let mut w = self.inline.lock().take()?;
+        Some(w.run(se, self))
+    }
+}
+
+/// Writes a reply into `ent` and queues its commit. `body` may point into
+/// the entry's own payload (a filesystem that filled it through
+/// `fuse_req_get_payload`). Returns 0 or -errno, like a /dev/fuse write.
+pub fn reply(se: &Session, ent: &Ent, unique: u64, mut error: i32, body: &[&[u8]]) -> i32 {
+    let mut total: usize = body.iter().map(|b| b.len()).sum();
+    if total > ent.pay_sz {
+        crate::log_err!(
+            "fuse: reply of {} bytes exceeds the ring buffer of {}\n",
+            total,
+            ent.pay_sz
+        );
+        error = -libc::EINVAL;
+        total = 0;
+    }
+    if error == 0 {
+        let mut off = 0;
+        for b in body {
+            let dst = ent.pay.wrapping_add(off);
+            if b.as_ptr() != dst as *const u8 {
+                // SAFETY: the payload has pay_sz >= total bytes and is this
+                // request's until the commit; `copy` allows overlap (a body
+                // taken from the payload itself).
+                unsafe { std::ptr::copy(b.as_ptr(), dst, b.len()) };
+            }
+            off += b.len();
+        }
+    } else {
+        total = 0;
+    }
+    let out = crate::session::reply::OutHeader {
+        len: (16 + total) as u32,
+        error,
+        unique,
+    };
+    // SAFETY: the header slot is this request's until the commit; in_out is
+    // at offset 0, ring_ent_in_out.payload_sz at 256 + 16.
+    unsafe {
+        std::ptr::write_unaligned(ent.hdr.cast::<crate::session::reply::OutHeader>(), out);
+        std::ptr::write_unaligned(ent.hdr.add(256 + 16).cast::<u32>(), total as u32);
+    }
+    if se.debug() {
+        crate::log_debug!("    unique: {}, result={}\n", unique, total);
+    }
+    commit(ent);
+    0
+}
+
+/// Hands the entry back to its ring's owner for COMMIT_AND_FETCH.
+fn commit(ent: &Ent) {
+    let ring = ent.ring();
+    ring.pending.lock().push(ent.idx);
+    if OWNER.with(|o| o.get()) != ring as *const Ring {
+        ring.wake.signal();
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Last {
+    Register,
+    Commit,
+}
+
+/// A ring's owner-thread state: the io_uring and what the SQEs point to.
+struct Worker {
+    ring: usize,
+    uring: IoUring<Entry128, cqueue::Entry>,
+    /// This ring's entries (global indexes).
+    mine: Vec<u32>,
+    /// REGISTER's iovec pairs, per global entry index (the kernel reads
+    /// them when the SQE is issued).
+    iovs: Box<[[libc::iovec; 2]]>,
+    commit_ids: Box<[u64]>,
+    last: Box<[Last]>,
+    wake_buf: Box<u64>,
+    /// Single mode: /dev/fuse, polled in the same ring.
+    dev: Option<RawFd>,
+    dev_buf: Vec<u8>,
+    cqes: Vec<(u64, i32)>,
+    spare: Vec<u32>,
+}
+
+// SAFETY: the iovecs point into the pool's mappings, which outlive the
+// worker; the worker is used by one thread at a time.
+unsafe impl Send for Worker {}
+
+impl Worker {
+    fn new(pool: &Pool, ring: usize, dev: Option<RawFd>, fd: RawFd) -> Result<Worker, i32> {
+        if fail_point("ring") {
+            return Err(libc::ENOMEM);
+        }
+        let rp = &pool.rings[ring] as *const Ring;
+        let mine: Vec<u32> = pool
+            .ents
+            .iter()
+            .filter(|e| e.ring == rp)
+            .map(|e| e.idx)
+            .collect();
+        let sq = (mine.len() as u32 + 2).next_power_of_two();
+        let build = |fancy: bool| {
+            let mut b = IoUring::<Entry128, cqueue::Entry>::builder();
+            b.setup_cqsize(sq * 2).setup_submit_all();
+            if fancy {
+                // Completions (the next request's copy) run when the owner
+                // waits, on the owner: no cross-CPU task work.
+                b.setup_single_issuer().setup_defer_taskrun();
+            }
+            b.build(sq)
+        };
+        let uring = build(true)
+            .or_else(|_| build(false))
+            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+        uring
+            .submitter()
+            .register_files(&[fd])
+            .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+        let n = pool.ents.len();
+        let iovs = pool
+            .ents
+            .iter()
+            .map(|e| {
+                [
+                    libc::iovec {
+                        iov_base: e.hdr.cast(),
+                        iov_len: HDR_SLOT,
+                    },
+                    libc::iovec {
+                        iov_base: e.pay.cast(),
+                        iov_len: e.pay_sz,
+                    },
+                ]
+            })
+            .collect();
+        Ok(Worker {
+            ring,
+            uring,
+            mine,
+            iovs,
+            commit_ids: vec![0; n].into_boxed_slice(),
+            last: vec![Last::Register; n].into_boxed_slice(),
+            wake_buf: Box::new(0),
+            dev,
+            dev_buf: Vec::new(),
+            cqes: Vec::new(),
+            spare: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, e: &Entry128) {
+        // SAFETY: every buffer an SQE names (iovecs, header and payload
+        // slots, the wake buffer) lives as long as the worker and the pool.
+        // The SQ has room for one SQE per entry plus the wake and dev SQEs,
+        // and each of those has at most one SQE outstanding.
+        if unsafe { self.uring.submission().push(e) }.is_err() {
+            // Cannot happen by construction; submit to make room.
+            let _ = self.uring.submit();
+            // SAFETY: as above.
+            let _ = unsafe { self.uring.submission().push(e) };
+        }
+    }
+
+    fn cmd(&self, idx: u32, cmd_op: u32, commit_id: u64, qid: u16) -> Entry128 {
+        let mut cmd = [0u8; 80];
+        cmd[8..16].copy_from_slice(&commit_id.to_ne_bytes());
+        cmd[16..18].copy_from_slice(&qid.to_ne_bytes());
+        let mut b = opcode::UringCmd80::new(types::Fixed(0), cmd_op).cmd(cmd);
+        if cmd_op == FUSE_IO_URING_CMD_REGISTER {
+            b = b.addr(Some(self.iovs[idx as usize].as_ptr() as u64));
+        }
+        let e = b.build().user_data(u64::from(idx));
+        if cmd_op == FUSE_IO_URING_CMD_REGISTER {
+            // The crate has no `len` for URING_CMD; REGISTER needs len = 2
+            // (the iovec count) at SQE offset 24.
+            let segs: u32 = if fail_point("register") { 1 } else { 2 };
+            set_sqe_len(e, segs)
+        } else {
+            e
+        }
+    }
+
+    fn submit_cmd(&mut self, pool: &Pool, idx: u32, last: Last) {
+        let ent = &pool.ents[idx as usize];
+        self.last[idx as usize] = last;
+        let e = match last {
+            Last::Register => self.cmd(idx, FUSE_IO_URING_CMD_REGISTER, 0, ent.qid),
+            Last::Commit => self.cmd(
+                idx,
+                FUSE_IO_URING_CMD_COMMIT_AND_FETCH,
+                self.commit_ids[idx as usize],
+                ent.qid,
+            ),
+        };
+        self.push(&e);
+    }
+
+    fn arm_wake(&mut self, pool: &Pool) {
+        let fd = pool.rings[self.ring].wake.0;
+        let e = opcode::Read::new(types::Fd(fd), (&mut *self.wake_buf as *mut u64).cast(), 8)
+            .build()
+            .user_data(UD_WAKE);
+        self.push(&Entry128::from(e));
+    }
+
+    fn arm_dev(&mut self) {
+        if let Some(fd) = self.dev {
+            let e = opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
+                .build()
+                .user_data(UD_DEV);
+            self.push(&Entry128::from(e));
+        }
+    }
+
+    /// Serves the ring until the session ends. Returns the loop's result:
+    /// 0, or -errno for a fatal ring error.
+    fn run(&mut self, se: &Session, pool: &Pool) -> i32 {
+        let ring = &pool.rings[self.ring] as *const Ring;
+        OWNER.with(|o| o.set(ring));
+        let restore_blocking = self.dev.map(|fd| super::set_nonblocking(fd, true));
+        for i in 0..self.mine.len() {
+            let idx = self.mine[i];
+            self.submit_cmd(pool, idx, Last::Register);
+        }
+        self.arm_wake(pool);
+        self.arm_dev();
+        let mut res = 0;
+        'outer: loop {
+            if se.exited() || pool.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            match self.uring.submit_and_wait(1) {
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {}
+                Err(e) => {
+                    crate::log_err!("fuse: io-uring: submit: {e}\n");
+                    res = -e.raw_os_error().unwrap_or(libc::EIO);
+                    se.exit();
+                    break;
+                }
+            }
+            let mut cqes = std::mem::take(&mut self.cqes);
+            cqes.extend(self.uring.completion().map(|c| (c.user_data(), c.result())));
+            for &(ud, r) in &cqes {
+                match ud {
+                    UD_WAKE => self.arm_wake(pool),
+                    UD_DEV => {
+                        if !self.serve_dev(se) {
+                            break 'outer;
+                        }
+                        self.arm_dev();
+                    }
+                    idx => {
+                        let idx = idx as u32;
+                        match r {
+                            0 => self.handle(se, pool, idx),
+                            r if r == -libc::EAGAIN || r == -libc::EINTR => {
+                                // REGISTER raced INIT, or was interrupted: again.
+                                let last = self.last[idx as usize];
+                                self.submit_cmd(pool, idx, last);
+                            }
+                            r if r == -libc::ENOTCONN || r == -libc::ECANCELED => {
+                                // Unmounted or aborted: the session is over.
+                                se.exit();
+                                break 'outer;
+                            }
+                            r => {
+                                let ent = &pool.ents[idx as usize];
+                                crate::log_err!(
+                                    "fuse: io-uring: qid {}: {} failed: {}\n",
+                                    ent.qid,
+                                    if self.last[idx as usize] == Last::Register {
+                                        "register"
+                                    } else {
+                                        "commit"
+                                    },
+                                    crate::log::strerror(-r)
+                                );
+                                // The kernel falls back to /dev/fuse when a
+                                // registration fails; this entry is done.
+                            }
+                        }
+                    }
+                }
+            }
+            cqes.clear();
+            self.cqes = cqes;
+            self.flush_commits(pool);
+        }
+        OWNER.with(|o| o.set(std::ptr::null()));
+        if let (Some(fd), Some(true)) = (self.dev, restore_blocking) {
+            super::set_nonblocking(fd, false);
+        }
+        let error = se.error.load(Ordering::SeqCst);
+        if error != 0 {
+            error
+        } else {
+            res
+        }
+    }
+
+    fn flush_commits(&mut self, pool: &Pool) {
+        let mut list = std::mem::take(&mut self.spare);
+        std::mem::swap(&mut list, &mut *pool.rings[self.ring].pending.lock());
+        for &idx in &list {
+            self.submit_cmd(pool, idx, Last::Commit);
+        }
+        list.clear();
+        self.spare = list;
+    }
+
+    /// One request the kernel copied into entry `idx`.
+    fn handle(&mut self, se: &Session, pool: &Pool, idx: u32) {
+        let ent = &pool.ents[idx as usize];
+        // SAFETY: the kernel filled the header slot before this CQE; until
+        // we commit, nobody else writes it. Copied out, so replies may
+        // overwrite the slot while the request is handled.
+        let hdr: fuse_uring_req_header =
+            unsafe { std::ptr::read_unaligned(ent.hdr.cast::<fuse_uring_req_header>()) };
+        let eio = hdr.ring_ent_in_out;
+        self.commit_ids[idx as usize] = eio.commit_id;
+        pool.requests.fetch_add(1, Ordering::Relaxed);
+        if eio.commit_id == 0 {
+            crate::log_err!("fuse: io-uring: received invalid commit_id=0\n");
+        }
+        let len = (eio.payload_sz as usize).min(ent.pay_sz);
+        dispatch::process_ring(se, ent, &hdr.in_out, &hdr.op_in, ent.pay, len);
+    }
+
+    /// Single mode: reads what /dev/fuse has (INTERRUPT, FORGET, ...).
+    /// False when the session is over.
+    fn serve_dev(&mut self, se: &Session) -> bool {
+        let Some(fd) = self.dev else { return true };
+        loop {
+            match super::receive(se, fd, &mut self.dev_buf) {
+                Ok(n) => dispatch::process(se, &self.dev_buf[..n], fd),
+                Err(super::RecvError::Errno(e)) if e == -libc::EAGAIN => return true,
+                Err(super::RecvError::Interrupted) => continue,
+                Err(super::RecvError::Exit) => return false,
+                Err(super::RecvError::Errno(e)) => {
+                    se.error.compare_exchange(0, e, Ordering::SeqCst, Ordering::SeqCst).ok();
+                    se.exit();
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// Sets an SQE's `len` field (offset 24), which io-uring's URING_CMD
+/// builder does not expose.
+fn set_sqe_len(e: Entry128, len: u32) -> Entry128 {
+    const _: () = assert!(std::mem::size_of::<Entry128>() == 128);
+    // SAFETY: Entry128 is a repr(C) 128-byte SQE (asserted above); every
+    // byte pattern of it is valid, and offset 24 is `len` in the kernel's
+    // struct io_uring_sqe.
+    unsafe {
+        let mut raw: [u8; 128] = std::mem::transmute(e);
+        raw[24..28].copy_from_slice(&len.to_ne_bytes());
+        std::mem::transmute::<[u8; 128], Entry128>(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_sqe_layout() {
+        let e = opcode::UringCmd80::new(types::Fixed(0), FUSE_IO_URING_CMD_REGISTER)
+            .addr(Some(0x1234))
+            .build()
+            .user_data(7);
+        let e = set_sqe_len(e, 2);
+        // SAFETY: as in set_sqe_len.
+        let raw: [u8; 128] = unsafe { std::mem::transmute(e) };
+        assert_eq!(raw[0], 46, "IORING_OP_URING_CMD");
+        assert_eq!(u32::from_ne_bytes(raw[8..12].try_into().unwrap()), 1);
+        assert_eq!(u64::from_ne_bytes(raw[16..24].try_into().unwrap()), 0x1234);
+        assert_eq!(u32::from_ne_bytes(raw[24..28].try_into().unwrap()), 2);
+        assert_eq!(u64::from_ne_bytes(raw[32..40].try_into().unwrap()), 7);
+    }
+
+    #[test]
+    fn cpus() {
+        assert!(possible_cpus() >= 1);
+    }
+}
