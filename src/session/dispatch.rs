@@ -8,8 +8,8 @@ use crate::capi::types::{fi_bits, fuse_ctx, fuse_file_info, fuse_forget_data, fu
 use crate::compat::{Abi, CallbackAbi};
 use crate::conn::*;
 use crate::kernel::decode::{self, parse_request, DecodeCtx, Op};
-use crate::transport::uring::Ent;
 use crate::kernel::*;
+use crate::transport::uring::Ent;
 use std::ffi::CStr;
 use std::os::fd::RawFd;
 use std::sync::atomic::Ordering;
@@ -90,7 +90,11 @@ pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
 /// `payload`. The payload stays the request's until its reply, which
 /// writes into the same buffer; it is therefore handed over as a pointer,
 /// and borrowed only while the request is decoded.
-pub fn process_ring(
+///
+/// # Safety
+/// `payload` must point to `len` readable bytes that stay valid and
+/// unwritten by others until the request is answered.
+pub unsafe fn process_ring(
     se: &Session,
     ent: &Ent,
     in_out: &[u8; FUSE_URING_IN_OUT_HEADER_SZ],
@@ -114,8 +118,7 @@ pub fn process_ring(
     }
     let fd = se.fd.load(Ordering::Relaxed);
     handle(se, h, fd, ent, |dctx| {
-        // SAFETY: the kernel wrote `len` (<= the buffer's size) payload
-        // bytes before the CQE; the slice lives only while decoding.
+        // SAFETY: per the contract; the slice lives only while decoding.
         let payload = unsafe { std::slice::from_raw_parts(payload, len) };
         if h.opcode == FUSE_NOTIFY_REPLY {
             // The kernel puts fuse_notify_retrieve_in at the start of the
@@ -453,7 +456,16 @@ fn call(
                 fi.flags = arg.flags as i32;
             }
             if let Some(wb) = ops.write_buf {
-                write_buf(se, r, wb, ino, data.as_ptr(), data.len(), arg.offset as i64, &mut fi);
+                write_buf(
+                    se,
+                    r,
+                    wb,
+                    ino,
+                    data.as_ptr(),
+                    data.len(),
+                    arg.offset as i64,
+                    &mut fi,
+                );
             } else {
                 call_or!(write, enosys(req), |f| f(
                     r,
@@ -715,6 +727,7 @@ fn call(
 
 /// A write to a filesystem with write_buf: the data as a one-buffer vector
 /// in the session's `fuse_buf` layout.
+#[allow(clippy::too_many_arguments)]
 fn write_buf(
     se: &Session,
     r: *mut fuse_req,

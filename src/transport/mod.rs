@@ -80,7 +80,10 @@ fn errno() -> i32 {
 pub fn receive(se: &Session, fd: RawFd, buf: &mut Vec<u8>) -> Result<usize, RecvError> {
     let want = se.bufsize.load(std::sync::atomic::Ordering::Relaxed);
     if buf.len() < want {
-        buf.resize(want, 0);
+        // A fresh zeroed allocation comes from untouched (lazily backed)
+        // pages; resizing would write every byte and make the whole
+        // buffer resident even though most requests are small.
+        *buf = vec![0u8; want];
     }
     receive_into(se, fd, buf)
 }

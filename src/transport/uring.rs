@@ -443,7 +443,7 @@ pub fn reply(se: &Session, ent: &Ent, unique: u64, mut error: i32, body: &[&[u8]
         let mut off = 0;
         for b in body {
             let dst = ent.pay.wrapping_add(off);
-            if b.as_ptr() != dst as *const u8 {
+            if !std::ptr::eq(b.as_ptr(), dst) {
                 // SAFETY: the payload has pay_sz >= total bytes and is this
                 // request's until the commit; `copy` allows overlap (a body
                 // taken from the payload itself).
@@ -476,7 +476,7 @@ pub fn reply(se: &Session, ent: &Ent, unique: u64, mut error: i32, body: &[&[u8]
 fn commit(ent: &Ent) {
     let ring = ent.ring();
     ring.pending.lock().push(ent.idx);
-    if OWNER.with(|o| o.get()) != ring as *const Ring {
+    if !std::ptr::eq(OWNER.with(|o| o.get()), ring) {
         ring.wake.signal();
     }
 }
@@ -749,7 +749,9 @@ impl Worker {
             crate::log_err!("fuse: io-uring: received invalid commit_id=0\n");
         }
         let len = (eio.payload_sz as usize).min(ent.pay_sz);
-        dispatch::process_ring(se, ent, &hdr.in_out, &hdr.op_in, ent.pay, len);
+        // SAFETY: the kernel wrote `len` (<= the buffer's size) payload bytes
+        // before the CQE; the entry is this request's until its commit.
+        unsafe { dispatch::process_ring(se, ent, &hdr.in_out, &hdr.op_in, ent.pay, len) };
     }
 
     /// Single mode: reads what /dev/fuse has (INTERRUPT, FORGET, ...).
@@ -763,7 +765,9 @@ impl Worker {
                 Err(super::RecvError::Interrupted) => continue,
                 Err(super::RecvError::Exit) => return false,
                 Err(super::RecvError::Errno(e)) => {
-                    se.error.compare_exchange(0, e, Ordering::SeqCst, Ordering::SeqCst).ok();
+                    se.error
+                        .compare_exchange(0, e, Ordering::SeqCst, Ordering::SeqCst)
+                        .ok();
                     se.exit();
                     return false;
                 }
