@@ -189,6 +189,12 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
         let conn = unsafe { &mut *conn_ptr };
         // `want` is how older filesystems speak; carry it into want_ext.
         let _ = conn::convert_to_conn_want_ext(conn);
+        // A 3.14 filesystem cannot know bit 31 (FUSE_CAP_OVER_IO_URING came
+        // with 3.18) and may assign `want` wholesale; the transport is ours
+        // to choose for it, so the bit goes back where the kernel offers it.
+        if se.abi == crate::compat::Abi::V3_14 && conn.capable_ext & FUSE_CAP_OVER_IO_URING != 0 {
+            conn.want_ext |= FUSE_CAP_OVER_IO_URING;
+        }
     }
     // SAFETY: as above.
     let conn = unsafe { &mut *conn_ptr };
