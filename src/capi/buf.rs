@@ -125,6 +125,62 @@ pub(crate) unsafe fn read_into(
     Ok(res as usize)
 }
 
+/// Whether `bufv`'s buffers from its cursor on may be spliced and, if a
+/// splice stops short, read again from the start: at least one fd buffer,
+/// and every fd buffer positioned (`FUSE_BUF_FD_SEEK`).
+///
+/// # Safety
+/// As [`read_all`].
+pub(crate) unsafe fn spliceable(bufv: *const fuse_bufvec, abi: compat::Abi) -> bool {
+    // SAFETY: per the contract.
+    let (v, cur) = unsafe { (CBufs::with_abi(bufv, abi), cursor(bufv)) };
+    let mut any_fd = false;
+    for i in cur.idx..v.count {
+        let b = v.entry(i);
+        if b.flags & FUSE_BUF_IS_FD != 0 {
+            if b.flags & FUSE_BUF_FD_SEEK == 0 {
+                return false;
+            }
+            any_fd = true;
+        }
+    }
+    any_fd
+}
+
+/// Copies what `bufv` holds into the pipe `fd` (splicing fd buffers), as
+/// far as `size` bytes; returns the byte count.
+///
+/// # Safety
+/// As [`read_all`].
+pub(crate) unsafe fn copy_to_pipe(
+    bufv: *const fuse_bufvec,
+    abi: compat::Abi,
+    fd: std::os::fd::RawFd,
+    size: usize,
+) -> Result<usize, c_int> {
+    // SAFETY: per the contract.
+    let (src, mut scur) = unsafe { (CBufs::with_abi(bufv, abi), cursor(bufv)) };
+    let dst = [Buf::fd(
+        buf::FdBuf {
+            fd,
+            pos: None,
+            retry: false,
+        },
+        size,
+    )];
+    let res = buf::copy(
+        &dst,
+        &mut Cursor { idx: 0, off: 0 },
+        &src,
+        &mut scur,
+        CopyFlags::SPLICE_MOVE | CopyFlags::SPLICE_NONBLOCK,
+    );
+    if res < 0 {
+        return Err(-res as c_int);
+    }
+    Ok(res as usize)
+}
+
 /// The size of what `bufv` holds.
 ///
 /// # Safety

@@ -280,6 +280,10 @@ pub unsafe extern "C" fn fuse_reply_data(
             Err(e) => send_reply(r, -e, &[]),
         };
     }
+    // SAFETY: per the contract.
+    if let Some(res) = unsafe { splice_reply(r, bufv, abi) } {
+        return res;
+    }
     // /dev/fuse: a per-thread buffer, reused, instead of one allocation
     // (and page faults) per reply.
     thread_local! {
@@ -518,4 +522,147 @@ pub unsafe extern "C" fn fuse_reply_statx(
         )
     };
     ok(r, &[arg.as_bytes()])
+}
+
+/// Replies smaller than this are copied: a splice costs more than it saves.
+const SPLICE_MIN: usize = 32 * 1024;
+
+/// A pipe per thread for splicing replies to /dev/fuse, made once and kept
+/// (libfuse 3.18 makes a new one whenever its size is short, which is every
+/// request for filesystems with a large max_write).
+struct SplicePipe {
+    r: c_int,
+    w: c_int,
+    cap: usize,
+}
+
+impl SplicePipe {
+    fn new() -> Option<SplicePipe> {
+        let mut fds = [0 as c_int; 2];
+        // SAFETY: pipe2 writes two fds into the array.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } == -1 {
+            return None;
+        }
+        // As large as the system allows an unprivileged pipe (1 MiB by
+        // default); bigger replies are copied instead.
+        let want = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .ok()
+            .and_then(|s| s.trim().parse::<c_int>().ok())
+            .unwrap_or(1 << 20);
+        // SAFETY: fcntl on our own pipe.
+        let cap = unsafe {
+            let c = libc::fcntl(fds[1], libc::F_SETPIPE_SZ, want);
+            if c > 0 {
+                c
+            } else {
+                libc::fcntl(fds[1], libc::F_GETPIPE_SZ)
+            }
+        };
+        Some(SplicePipe {
+            r: fds[0],
+            w: fds[1],
+            cap: cap.max(0) as usize,
+        })
+    }
+}
+
+impl Drop for SplicePipe {
+    fn drop(&mut self) {
+        // SAFETY: our own fds.
+        unsafe {
+            libc::close(self.r);
+            libc::close(self.w);
+        }
+    }
+}
+
+thread_local! {
+    static PIPE: std::cell::RefCell<Option<SplicePipe>> = const { std::cell::RefCell::new(None) };
+}
+
+/// /dev/fuse replies with fd data, when the filesystem wants
+/// FUSE_CAP_SPLICE_WRITE: header and data go through the thread's pipe and
+/// are spliced to the device in one message, without a copy of the data
+/// through memory. None when this reply cannot go that way (small, not
+/// seekable fd buffers, custom I/O, pipe too small, or a short transfer,
+/// which leaves the data to be read again by the copying path).
+///
+/// # Safety
+/// `bufv` a valid vector of `abi`'s layout.
+unsafe fn splice_reply(r: &Req, bufv: *mut fuse_bufvec, abi: crate::compat::Abi) -> Option<c_int> {
+    let se = r.session();
+    // SAFETY: per the contract.
+    let size = unsafe { super::buf::size_of_vec(bufv, abi) };
+    if size < SPLICE_MIN
+        || se.conn().want_ext & crate::conn::FUSE_CAP_SPLICE_WRITE == 0
+        || se.io.lock().is_some()
+        // SAFETY: per the contract.
+        || !unsafe { super::buf::spliceable(bufv, abi) }
+    {
+        return None;
+    }
+    let hdr_len = std::mem::size_of::<crate::session::reply::OutHeader>();
+    PIPE.with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        if slot.is_none() {
+            *slot = SplicePipe::new();
+        }
+        let pipe = slot.as_ref()?;
+        if size + hdr_len > pipe.cap {
+            return None;
+        }
+        let out = crate::session::reply::OutHeader {
+            len: (hdr_len + size) as u32,
+            error: 0,
+            unique: r.unique,
+        };
+        // SAFETY: writes the 16-byte header from a local into our empty pipe.
+        let w = unsafe { libc::write(pipe.w, &out as *const _ as *const libc::c_void, hdr_len) };
+        // SAFETY: per the contract.
+        let moved = (w == hdr_len as isize)
+            .then(|| unsafe { super::buf::copy_to_pipe(bufv, abi, pipe.w, size) });
+        if moved != Some(Ok(size)) {
+            // Short or failed: drop the pipe with whatever it holds; the
+            // copying path reads the (positioned) data again.
+            *slot = None;
+            return None;
+        }
+        if se.debug() {
+            crate::log_debug!("   unique: {}, success, outsize: {}\n", r.unique, out.len);
+        }
+        let total = hdr_len + size;
+        // SAFETY: splices from our pipe to the request's device fd.
+        let res = unsafe {
+            libc::splice(
+                pipe.r,
+                std::ptr::null_mut(),
+                r.fd,
+                std::ptr::null_mut(),
+                total,
+                libc::SPLICE_F_MOVE,
+            )
+        };
+        let err = if res == total as isize {
+            0
+        } else {
+            let e = if res == -1 {
+                std::io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::EIO)
+            } else {
+                libc::EIO
+            };
+            // Whatever stayed in the pipe must not prefix the next reply.
+            *slot = None;
+            if !se.exited() && e != libc::ENOENT {
+                crate::log_err!(
+                    "fuse: writing device: {}\n",
+                    std::io::Error::from_raw_os_error(e)
+                );
+            }
+            -e
+        };
+        crate::session::reply::end_request(r);
+        Some(err)
+    })
 }
