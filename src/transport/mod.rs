@@ -78,14 +78,28 @@ fn errno() -> i32 {
 /// Reads one request from `fd` into `buf`, growing `buf` to the session's
 /// buffer size first. Returns the request's length.
 pub fn receive(se: &Session, fd: RawFd, buf: &mut Vec<u8>) -> Result<usize, RecvError> {
-    let want = se.bufsize.load(std::sync::atomic::Ordering::Relaxed);
-    if buf.len() < want {
-        // A fresh zeroed allocation comes from untouched (lazily backed)
-        // pages; resizing would write every byte and make the whole
-        // buffer resident even though most requests are small.
-        *buf = vec![0u8; want];
+    loop {
+        let want = se.bufsize.load(std::sync::atomic::Ordering::SeqCst);
+        if buf.len() < want {
+            // A fresh zeroed allocation comes from untouched (lazily backed)
+            // pages; resizing would write every byte and make the whole
+            // buffer resident even though most requests are small.
+            *buf = vec![0u8; want];
+        }
+        match receive_into(se, fd, buf) {
+            // The kernel refuses reads smaller than the negotiated
+            // max_write. A worker that sized its buffer before INIT raised
+            // max_write meets that once; INIT stores the new size before
+            // it replies, so it is visible now: grow and read again.
+            Err(RecvError::Errno(e))
+                if e == -libc::EINVAL
+                    && buf.len() < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) =>
+            {
+                continue
+            }
+            r => return r,
+        }
     }
-    receive_into(se, fd, buf)
 }
 
 /// Reads one request from `fd` into `buf`.
@@ -113,6 +127,13 @@ pub fn receive_into(se: &Session, fd: RawFd, buf: &mut [u8]) -> Result<usize, Re
                 }
                 libc::EINTR => return Err(RecvError::Interrupted),
                 libc::EAGAIN => return Err(RecvError::Errno(-err)),
+                // Possibly a buffer sized before INIT raised max_write;
+                // `receive` decides (and reports it if not).
+                libc::EINVAL
+                    if buf.len() < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) =>
+                {
+                    return Err(RecvError::Errno(-err));
+                }
                 _ => {
                     // libfuse reports this with perror().
                     eprintln!("fuse: reading device: {}", crate::log::strerror(err));
