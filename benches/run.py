@@ -114,15 +114,17 @@ MODES = {
     # retry_share x the planned measurements per run.
     "smoke": dict(rounds=1, min_rounds=1, budget_s=0, numjobs=[1], runtime=1.0, ramp=0.25,
                   filemb=64, mdfiles=500, statpasses=1, quiet=0.5, retries=0, retry_share=0),
-    "quick": dict(rounds=3, min_rounds=2, budget_s=160, numjobs=[1], runtime=1.0, ramp=0.25,
+    "quick": dict(rounds=4, min_rounds=2, budget_s=160, numjobs=[1], runtime=0.75, ramp=0.25,
                   filemb=512, mdfiles=2000, statpasses=2, quiet=0.5, retries=2,
                   retry_share=0.1),
-    "full": dict(rounds=5, min_rounds=3, budget_s=28 * 60, numjobs=[1, 2], runtime=1.0,
+    "full": dict(rounds=5, min_rounds=3, budget_s=28 * 60, numjobs=[1, 2], runtime=0.75,
                  ramp=0.25, filemb=1024, mdfiles=6000, statpasses=2, quiet=0.5, retries=2,
                  retry_share=0.2),
 }
 
 mounts = []      # mount points currently mounted by us
+mount_counts = {}    # contender: mounts attempted
+mount_failures = []  # with --retry-mount: the failed ones
 daemons = []     # Popen objects of running daemons
 tmpfs = []
 TCK = os.sysconf("SC_CLK_TCK")
@@ -243,7 +245,10 @@ def start(c, binpath, libdir, src, mnt, logdir):
         if is_mounted(mnt):
             mounts.append(mnt)
             # the mount must answer, not only exist (this also waits for INIT)
-            os.listdir(mnt)
+            try:
+                os.listdir(mnt)
+            except OSError as e:
+                raise Refuse(f"{c.name} mounted but does not answer ({e}); see {logname}")
             return p
         if p.poll() is not None:
             break
@@ -264,9 +269,10 @@ def stop(p, mnt):
         daemons.remove(p)
 
 
-def cleanup():
+def cleanup(keep_tmpfs=False):
     for mnt in list(mounts):
         unmount(mnt)
+        mounts.remove(mnt)
     for p in list(daemons):
         if p.poll() is None:
             p.terminate()
@@ -275,6 +281,9 @@ def cleanup():
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=5)
+        daemons.remove(p)
+    if keep_tmpfs:
+        return
     for t in tmpfs:
         subprocess.run(["umount", "-l", t], timeout=20, capture_output=True)
 
@@ -468,7 +477,8 @@ def report(raw, outdir, charted):
     lines = [f"# ferrofuse benchmark ({env['mode']}, {env['date']})", ""]
     lines += ["Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()
                                           if k not in ("date", "mode", "libraries",
-                                                       "contenders")), ""]
+                                                       "contenders", "ring_fds", "mounts",
+                                                       "mount_failures")), ""]
     lines += ["Libraries: " + "; ".join(f"{k} = {v}" for k, v in env["libraries"].items()), ""]
     ramp = cfg.get("ramp", 0.5)
     passes = cfg.get("statpasses", 1)
@@ -489,6 +499,15 @@ def report(raw, outdir, charted):
         lines += [f"Other work on the machine during measurements (CPU outside the harness, "
                   f"fio/mdbench and the daemon, in cores): median {statistics.median(o):.2f}, "
                   f"90th percentile {o[int(len(o) * 0.9)]:.2f}, max {o[-1]:.2f}.", ""]
+
+    fails = env.get("mount_failures") or []
+    if fails:
+        per = collections.Counter(f["contender"] for f in fails)
+        lines += ["**Mount failures (run with --retry-mount; each was mounted again and "
+                  "measured): " + "; ".join(
+                      f"{n} {k} of {env.get('mounts', {}).get(n, '?')} mounts" for n, k in
+                      per.items()) + ". Daemon logs: " + "; ".join(sorted(
+                          {" / ".join(f["log"]) or f["error"] for f in fails})) + "**", ""]
 
     # at a glance: each ferrofuse mode against the best libfuse contender of
     # its transport and example
@@ -656,7 +675,23 @@ def measure(c, wl, args, unit, nj, rnd, bins, libdir, src, work, outdir, cfg, ri
     mnt = src
     if c.bin:
         mnt = os.path.join(work, "mnt-" + c.name)
-        p = start(c, bins[c.name], libdir, src, mnt, outdir)
+        for attempt in range(1 + cfg.get("mount_retries", 0)):
+            mount_counts[c.name] = mount_counts.get(c.name, 0) + 1
+            try:
+                p = start(c, bins[c.name], libdir, src, mnt, outdir)
+                break
+            except Refuse as e:
+                if attempt == cfg.get("mount_retries", 0):
+                    raise
+                # --retry-mount: the failure is listed in the table, not hidden
+                log(f"{e}: mounting again (--retry-mount)")
+                logname = os.path.join(outdir, f"daemon-{c.name}.log")
+                with open(logname) as f:
+                    tail = [ln.strip() for ln in f.read().splitlines()[-3:]
+                            if not ln.startswith("--- ")]
+                mount_failures.append(dict(contender=c.name, round=rnd, workload=wl,
+                                           error=str(e), log=tail))
+                cleanup(keep_tmpfs=True)
         ring_seen[c.name] = max(ring_seen.get(c.name, 0), ring_fds(p.pid))
     pid = p.pid if p else None
     watch = CpuWatch(pid)
@@ -735,6 +770,9 @@ def main():
     ap.add_argument("--contender-bin", action="append", default=[], metavar="NAME=PATH",
                     help="run contender NAME with this binary instead (tests use it to check "
                          "that a broken contender makes the run refuse)")
+    ap.add_argument("--retry-mount", type=int, default=0, metavar="N",
+                    help="mount a contender up to N more times when it fails to start or to "
+                         "answer (default 0: refuse); every failure is listed in the table")
     ap.add_argument("--no-chart", action="store_true", help="skip chart.png")
     ap.add_argument("--report", metavar="RAW_JSON",
                     help="only re-render table.md and chart.png next to an earlier raw.json")
@@ -759,6 +797,7 @@ def main():
     cfg = dict(MODES[a.mode])
     if a.rounds:
         cfg.update(rounds=a.rounds, min_rounds=a.rounds, budget_s=0)
+    cfg["mount_retries"] = a.retry_mount
     conts = [c for c in CONTENDERS if a.mode in c.modes.split()]
     if a.contenders:
         want = a.contenders.split(",")
@@ -886,6 +925,8 @@ def main():
             if "uring" in c.transport and c.bin and ring_seen.get(c.name) == 0:
                 log(f"note: {c.name} held no io_uring instance: it ran on /dev/fuse")
         env["ring_fds"] = {c.name: ring_seen.get(c.name, 0) for c in conts if c.bin}
+        env["mounts"] = dict(mount_counts)
+        env["mount_failures"] = mount_failures
         env["elapsed_s"] = round(time.time() - t0)
         shown = [r for r in results if not r.get("extra")]
         raw = dict(env=env, config=cfg, results=shown,
