@@ -72,9 +72,7 @@ CONTENDERS = [Contender(*c) for c in [
     ("ferro-dev", "hp318", "FERRO", HP, "dev", DEV_ONLY, "smoke quick full"),
     ("ferro-dev-314bin", "hp314", "FERRO", HP314, "dev", DEV_ONLY, "full"),
     ("ferro-uring", "hp318", "FERRO", HP, "uring", {}, "quick full"),
-    # passthrough_hp's own passthrough on ferrofuse (issue 6).  Until ferrofuse
-    # implements fuse_passthrough_open, passthrough_hp switches its passthrough
-    # off and this measures /dev/fuse without the writeback cache.
+    # passthrough_hp's own passthrough (fuse_passthrough_open) on ferrofuse
     ("ferro-pt", "hp318", "FERRO", HP_PT, "pt", DEV_ONLY, "full"),
     ("lf314-ll", "ll314", DEBIAN_LIB, LL, "dev", {}, "full"),
     ("lf318-ll", "ll318", "LIB318", LL, "dev", {}, "full"),
@@ -118,7 +116,7 @@ MODES = {
                   filemb=512, mdfiles=2000, statpasses=2, quiet=0.5, retries=2,
                   retry_share=0.1),
     "full": dict(rounds=5, min_rounds=3, budget_s=28 * 60, numjobs=[1, 2], runtime=0.75,
-                 ramp=0.25, filemb=1024, mdfiles=6000, statpasses=2, quiet=0.5, retries=2,
+                 ramp=0.25, filemb=1024, mdfiles=4000, statpasses=2, quiet=0.5, retries=2,
                  retry_share=0.2),
 }
 
@@ -907,10 +905,14 @@ def main():
             for wl, args, unit, _ in wls:
                 for nj in cfg["numjobs"]:
                     k = rnd % len(conts)
+                    # retries for a whole row or for none of it: every contender
+                    # of a row is measured under the same rule
+                    row_cfg = cfg if retries["left"] >= cfg["retries"] * len(conts) else \
+                        dict(cfg, retries=0)
                     for c in conts[k:] + conts[:k]:
                         recs = measure_quiet(c, wl, args, unit, nj, rnd, bins,
-                                             libs.get(c.lib, c.lib), src, work, outdir, cfg,
-                                             ring_seen, retries)
+                                             libs.get(c.lib, c.lib), src, work, outdir,
+                                             row_cfg, ring_seen, retries)
                         for r in recs:
                             if r["workload"] in shown_wls:
                                 results.append(r)
