@@ -70,10 +70,10 @@ test:
 	./tools/test.sh
 
 bench: lib
-	/usr/bin/python3 benches/run.py --mode full
+	/usr/bin/python3 benches/run.py --mode full $(BENCH_ARGS)
 
 bench-quick: lib
-	/usr/bin/python3 benches/run.py --mode quick
+	/usr/bin/python3 benches/run.py --mode quick $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean
