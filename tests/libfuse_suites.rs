@@ -25,13 +25,36 @@
 //! listed, not failed. Real-libfuse results are kept in
 //! `<cache>/suite-results/<suite>-real.json` for the comparison.
 //!
+//! Transports: every ferrofuse run is made over io-uring (ferrofuse's
+//! default; the test sets the fuse module's enable_uring=Y; 3.18's
+//! run-tests.py gets `--io-uring`, through RUN_TESTS_IO_URING for its
+//! printcap bug) and over /dev/fuse (FUSE_URING_ENABLE=0 in the run's
+//! environment), named `<suite>_ferrofuse_<mode>_<uring|devfuse>_<version>`
+//! and reported as e.g. "ferrofuse relinked, io-uring". Both must show no
+//! low-level regression against real libfuse, and must show the transport
+//! they used (check_wire): the `-d` logs the suites keep ("cqe unique" lines
+//! are requests taken from a ring, "dev unique" ones read from /dev/fuse),
+//! and the daemons' io_uring instances and their completions, sampled from
+//! /proc while the run goes on (RingWatch). Over io-uring requests must
+//! have come over rings and no session may fall back; over /dev/fuse no
+//! ring may appear. An io-uring run is also compared with the /dev/fuse run
+//! of the same mode made by the same test process: a test that passed over
+//! /dev/fuse must pass over io-uring, whatever its class. Filesystems whose
+//! init clears `conn->want` the old way (3.18's hello_ll) drop
+//! FUSE_CAP_OVER_IO_URING, as with libfuse, and stay on /dev/fuse: the
+//! per-test table in the report shows which tests used rings. The report
+//! also notes what the kernel logged meanwhile (drop_caches by other
+//! processes, fuse messages).
+//!
 //! test_syscalls (`test_syscalls_*`) runs under passthrough_ll,
-//! passthrough_hp (3.18: over /dev/fuse and io-uring, with and without
-//! kernel passthrough; an io-uring configuration must have an io_uring
-//! instance in the daemon) and the high-level passthrough examples, as in
-//! baseline.md. `fuse_overlayfs*` mounts Debian's fuse-overlayfs over
-//! generated lower/upper dirs and checks it against the same workload run
-//! on a plain copy (tools/suites/overlay_workload.py).
+//! passthrough_hp (3.18 also with `-o io_uring`, which overrides
+//! FUSE_URING_ENABLE=0, with and without kernel passthrough) and the
+//! high-level passthrough examples, as in baseline.md; a daemon meant to
+//! be on io-uring must hold rings that completed requests, any other none.
+//! `fuse_overlayfs*` mounts Debian's fuse-overlayfs over generated
+//! lower/upper dirs and checks it against the same workload run on a plain
+//! copy (tools/suites/overlay_workload.py), on Debian's libfuse and on
+//! ferrofuse over both transports.
 //!
 //! Every run is bounded (run_bounded: process group, SIGTERM, SIGKILL;
 //! run-tests.py's per-test TIMEOUT; for pytest the plugin kills the
@@ -42,8 +65,8 @@
 //! behind fails. Logs stay in target/<profile>/test-scratch/libfuse-suites/
 //! until the next run; reports go beside the results JSON (.txt).
 //!
-//! Run the ferrofuse variants with
-//! `cargo test --release --test libfuse_suites -- --ignored --nocapture`.
+//! Run with `cargo test --release --test libfuse_suites -- --nocapture`
+//! (one run: `-- --exact suite_ferrofuse_relinked_uring_3_18`).
 
 mod common;
 
@@ -404,6 +427,94 @@ impl Mode {
     }
 }
 
+/// How a ferrofuse run reaches the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transport {
+    /// FUSE-over-io-uring: ferrofuse's default where the kernel offers it
+    /// (the fuse module's enable_uring=Y, which the test sets). 3.18's
+    /// run-tests.py gets `--io-uring` (it exports FUSE_URING_ENABLE=0 to
+    /// every test otherwise).
+    Uring,
+    /// /dev/fuse only: FUSE_URING_ENABLE=0 in the environment of the run.
+    DevFuse,
+}
+
+impl Transport {
+    fn label(self) -> &'static str {
+        match self {
+            Transport::Uring => "io-uring",
+            Transport::DevFuse => "/dev/fuse",
+        }
+    }
+
+    /// For file names.
+    fn slug(self) -> &'static str {
+        match self {
+            Transport::Uring => "uring",
+            Transport::DevFuse => "devfuse",
+        }
+    }
+
+    /// Sets the transport's environment on a command (every process the
+    /// command starts inherits it).
+    fn env(transport: Option<Transport>, cmd: &mut Command) {
+        cmd.env_remove("FUSE_URING_ENABLE")
+            .env_remove("FUSE_URING_QUEUE_DEPTH");
+        if transport == Some(Transport::DevFuse) {
+            cmd.env("FUSE_URING_ENABLE", "0");
+        }
+    }
+}
+
+/// One way of running a suite: real libfuse (over /dev/fuse, its default),
+/// or ferrofuse in a mode over a transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Config {
+    mode: Mode,
+    /// None for real libfuse.
+    transport: Option<Transport>,
+}
+
+impl Config {
+    const REAL: Config = Config {
+        mode: Mode::Real,
+        transport: None,
+    };
+
+    fn ferrofuse(mode: Mode, transport: Transport) -> Config {
+        assert!(mode != Mode::Real);
+        Config {
+            mode,
+            transport: Some(transport),
+        }
+    }
+
+    /// For reports: "real libfuse", "ferrofuse relinked, io-uring".
+    fn label(self) -> String {
+        match (self.mode, self.transport) {
+            (Mode::Relinked, Some(t)) => format!("ferrofuse relinked, {}", t.label()),
+            (Mode::Built, Some(t)) => format!("ferrofuse built, {}", t.label()),
+            _ => "real libfuse".into(),
+        }
+    }
+
+    /// For file names: "real", "ferrofuse-relinked-uring".
+    fn slug(self) -> String {
+        match self.transport {
+            None => self.mode.label().into(),
+            Some(t) => format!("{}-{}", self.mode.label(), t.slug()),
+        }
+    }
+
+    /// A few characters for /tmp dir names.
+    fn code(self) -> String {
+        match self.transport {
+            None => self.mode.code().into(),
+            Some(t) => format!("{}{}", self.mode.code(), &t.slug()[..1]),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Outcome {
     Passed,
@@ -507,6 +618,7 @@ struct Results {
     /// "suite" or "syscalls".
     kind: String,
     version: String,
+    /// Config::slug: "real", "ferrofuse-relinked-uring"...
     mode: String,
     /// The libfuse source tree (fuse3-3.14.0...).
     source: String,
@@ -619,7 +731,7 @@ impl Results {
         })
     }
 
-    fn path(kind: &str, version: Version, mode: Mode) -> PathBuf {
+    fn path(kind: &str, version: Version, cfg: Config) -> PathBuf {
         let prefix = if kind == "suite" {
             String::new()
         } else {
@@ -628,19 +740,19 @@ impl Results {
         cache_dir().join("suite-results").join(format!(
             "{prefix}{}-{}.json",
             version.label(),
-            mode.label()
+            cfg.slug()
         ))
     }
 
-    fn save(&self, version: Version, mode: Mode) -> PathBuf {
-        let p = Results::path(&self.kind, version, mode);
+    fn save(&self, version: Version, cfg: Config) -> PathBuf {
+        let p = Results::path(&self.kind, version, cfg);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         write_atomic(&p, self.to_json().as_bytes());
         p
     }
 
-    fn load(kind: &str, version: Version, mode: Mode) -> Option<Results> {
-        let text = std::fs::read_to_string(Results::path(kind, version, mode)).ok()?;
+    fn load(kind: &str, version: Version, cfg: Config) -> Option<Results> {
+        let text = std::fs::read_to_string(Results::path(kind, version, cfg)).ok()?;
         Results::from_json(&text).ok()
     }
 }
@@ -1093,6 +1205,8 @@ fn loader_trace(cmd: &mut Command) -> String {
 struct Tree {
     version: Version,
     mode: Mode,
+    /// None for real libfuse.
+    transport: Option<Transport>,
     /// The build dir handed to the runner (example/, test/, util/).
     root: PathBuf,
     /// LD_LIBRARY_PATH for everything the run starts (relinked).
@@ -1108,7 +1222,11 @@ impl Tree {
     /// mount.fuse3, which both suites take from the build dir): the 3.18
     /// real build (-Dutils=false) and meson-compat builds without util/.
     /// Nothing is ever added inside a build dir.
-    fn new(v: Version, mode: Mode, scratch: &Path) -> Tree {
+    fn new(v: Version, cfg: Config, scratch: &Path) -> Tree {
+        let mode = cfg.mode;
+        if cfg.transport == Some(Transport::Uring) {
+            ensure_uring_enabled();
+        }
         let src = libfuse_source(v.suite());
         let (real, real_util) = real_build(v);
         let (build, util) = match mode {
@@ -1146,18 +1264,28 @@ impl Tree {
         Tree {
             version: v,
             mode,
+            transport: cfg.transport,
             root,
             ld_path: (mode == Mode::Relinked).then(|| lib_dir().to_path_buf()),
             src,
         }
     }
 
-    /// Sets the library environment of a command of this tree.
+    fn config(&self) -> Config {
+        Config {
+            mode: self.mode,
+            transport: self.transport,
+        }
+    }
+
+    /// Sets the library and transport environment of a command of this
+    /// tree.
     fn env(&self, cmd: &mut Command) {
         cmd.env_remove("LD_LIBRARY_PATH").env_remove("LD_PRELOAD");
         if let Some(p) = &self.ld_path {
             cmd.env("LD_LIBRARY_PATH", p);
         }
+        Transport::env(self.transport, cmd);
     }
 
     /// The canary: every program of the tree that links libfuse loads the
@@ -1373,6 +1501,491 @@ fn secs(d: Duration) -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// The transport: which requests came over a ring.
+
+const ENABLE_URING: &str = "/sys/module/fuse/parameters/enable_uring";
+
+/// The fuse module offers FUSE-over-io-uring to new connections.
+fn uring_enabled() -> bool {
+    std::fs::read_to_string(ENABLE_URING).is_ok_and(|s| matches!(s.trim(), "Y" | "1"))
+}
+
+/// Turns the fuse module's enable_uring on if it is off (as tools/setup.sh
+/// does); an io-uring run cannot go on without it.
+fn ensure_uring_enabled() {
+    if !uring_enabled() {
+        let _ = std::fs::write(ENABLE_URING, "Y");
+    }
+    assert!(
+        uring_enabled(),
+        "io-uring runs need the fuse module's enable_uring=Y, and {ENABLE_URING} \
+         cannot be set (a kernel without CONFIG_FUSE_IO_URING, or not root)"
+    );
+}
+
+/// What the `-d` lines of some log say of the transport.
+#[derive(Clone, Copy, Debug, Default)]
+struct LogCounts {
+    /// "cqe unique:": requests taken from a ring.
+    cqe: usize,
+    /// "dev unique:": requests read from /dev/fuse.
+    dev: usize,
+    /// "starting io-uring": sessions that set rings up.
+    started: usize,
+    /// "fuse: io-uring: off": sessions told to stay on /dev/fuse.
+    off: usize,
+    /// "failed to start io-uring", or a ring failing later: sessions
+    /// falling back to /dev/fuse.
+    failed: usize,
+}
+
+impl LogCounts {
+    fn add_text(&mut self, text: &str) {
+        for l in text.lines() {
+            if l.contains("cqe unique: ") {
+                self.cqe += 1;
+            } else if l.contains("dev unique: ") {
+                self.dev += 1;
+            } else if l.contains("starting io-uring") {
+                self.started += 1;
+            } else if l.contains("fuse: io-uring: off") {
+                self.off += 1;
+            } else if l.contains("failed to start io-uring")
+                || (l.contains("fuse: io-uring: ") && l.contains("failed"))
+            {
+                self.failed += 1;
+            }
+        }
+    }
+
+    fn add(&mut self, o: &LogCounts) {
+        self.cqe += o.cqe;
+        self.dev += o.dev;
+        self.started += o.started;
+        self.off += o.off;
+        self.failed += o.failed;
+    }
+}
+
+/// The log counts of a run-tests.py test: every logs/*.out (the script's
+/// output, each daemon's) but timestamps.out, which repeats script.out.
+fn log_counts_in(logs: &Path) -> LogCounts {
+    let mut c = LogCounts::default();
+    for e in std::fs::read_dir(logs).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".out") && name != "timestamps.out" {
+            if let Ok(b) = std::fs::read(e.path()) {
+                c.add_text(&String::from_utf8_lossy(&b));
+            }
+        }
+    }
+    c
+}
+
+/// Per pytest node id, the log counts of its captured output, from a junit
+/// XML written with junit_logging=all (which keeps the output of passing
+/// tests too; libfuse 3.14's output_checker copies each daemon's output to
+/// the test's stdout).
+fn junit_log_counts(xml: &Path) -> BTreeMap<String, LogCounts> {
+    let text = std::fs::read(xml)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let mut out: BTreeMap<String, LogCounts> = BTreeMap::new();
+    for case in text.split("<testcase ").skip(1) {
+        let tag = case.split('>').next().unwrap_or_default();
+        let attr = |key: &str| -> Option<String> {
+            let start = tag.find(key)? + key.len();
+            let end = tag[start..].find('"')? + start;
+            Some(unescape(&tag[start..end]))
+        };
+        let (Some(class), Some(name)) = (attr("classname=\""), attr(" name=\"")) else {
+            continue;
+        };
+        let id = format!("{}.py::{name}", class.replace('.', "/"));
+        out.entry(id).or_default().add_text(case);
+    }
+    out
+}
+
+/// The /dev/fuse and io_uring files `pid` holds: whether it holds
+/// /dev/fuse, its io_uring instances, and the completions those consumed
+/// (the CqHead of each in fdinfo: every request the kernel hands over a
+/// ring is one completion, and so is each entry it returns at the end).
+fn fuse_files(pid: i32) -> (bool, usize, u64) {
+    let (mut dev_fuse, mut rings, mut completions) = (false, 0, 0);
+    for e in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let Ok(target) = std::fs::read_link(e.path()) else {
+            continue;
+        };
+        if target.as_os_str() == "/dev/fuse" {
+            dev_fuse = true;
+        } else if target.as_os_str() == "anon_inode:[io_uring]" {
+            rings += 1;
+            let info = std::fs::read_to_string(format!(
+                "/proc/{pid}/fdinfo/{}",
+                e.file_name().to_string_lossy()
+            ))
+            .unwrap_or_default();
+            completions += info
+                .lines()
+                .find_map(|l| l.strip_prefix("CqHead:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    (dev_fuse, rings, completions)
+}
+
+/// A process of a run as /proc showed it while the run went on.
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    /// The test it ran for: run-tests.py's TEST_NAME, pytest's
+    /// PYTEST_CURRENT_TEST (read once it held /dev/fuse or a ring: before
+    /// its exec, a child of pytest shows pytest's initial environment).
+    test: Option<String>,
+    comm: String,
+    /// It held /dev/fuse.
+    dev_fuse: bool,
+    /// The most io_uring instances it held at once.
+    rings: usize,
+    /// The most completions its rings had consumed.
+    completions: u64,
+}
+
+impl Seen {
+    /// A filesystem daemon (fusermount3 and mount.fuse3 hold /dev/fuse
+    /// only to hand it over).
+    fn daemon(&self) -> bool {
+        self.dev_fuse
+            && !matches!(
+                self.comm.as_str(),
+                "fusermount3" | "fusermount" | "mount.fuse3"
+            )
+    }
+}
+
+/// The test a process runs for, from its environment.
+fn test_of(pid: i32) -> Option<String> {
+    let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    for v in env.split(|b| *b == 0) {
+        let v = String::from_utf8_lossy(v);
+        if let Some(t) = v.strip_prefix("TEST_NAME=") {
+            return Some(t.to_string());
+        }
+        if let Some(t) = v.strip_prefix("PYTEST_CURRENT_TEST=") {
+            // "<nodeid> (setup|call|teardown)"
+            return Some(t.rsplit_once(" (").map_or(t, |(id, _)| id).to_string());
+        }
+    }
+    None
+}
+
+/// Samples, every 50 ms while a run goes on, the /dev/fuse and io_uring
+/// files of the run's processes (FERROFUSE_TAG): which daemons held rings,
+/// and how many completions those consumed. A daemon living less than a
+/// sampling period can be missed; the counts are a lower bound.
+struct RingWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Vec<Seen>>>,
+}
+
+impl RingWatch {
+    fn start(tag: &str) -> RingWatch {
+        use std::sync::atomic::Ordering;
+        let needle = format!("FERROFUSE_TAG={tag}").into_bytes();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let me = std::process::id() as i32;
+            // pid -> what was seen of it, None for processes of others.
+            let mut procs: HashMap<i32, Option<Seen>> = HashMap::new();
+            let mut gone = Vec::new();
+            loop {
+                let last = flag.load(Ordering::SeqCst);
+                let mut alive = BTreeSet::new();
+                for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                    let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                        continue;
+                    };
+                    if pid == me {
+                        continue;
+                    }
+                    alive.insert(pid);
+                    let entry = procs.entry(pid).or_insert_with(|| {
+                        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
+                        env.split(|b| *b == 0)
+                            .any(|v| v == needle.as_slice())
+                            .then(Seen::default)
+                    });
+                    let Some(seen) = entry else {
+                        continue;
+                    };
+                    let (dev_fuse, rings, completions) = fuse_files(pid);
+                    if !dev_fuse && rings == 0 {
+                        continue;
+                    }
+                    seen.dev_fuse |= dev_fuse;
+                    seen.rings = seen.rings.max(rings);
+                    seen.completions = seen.completions.max(completions);
+                    if let Ok(c) = std::fs::read_to_string(e.path().join("comm")) {
+                        seen.comm = c.trim().to_string();
+                    }
+                    if seen.test.is_none() {
+                        seen.test = test_of(pid);
+                    }
+                }
+                procs.retain(|pid, seen| {
+                    alive.contains(pid) || {
+                        gone.extend(seen.take());
+                        false
+                    }
+                });
+                if last {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            gone.extend(procs.into_values().flatten());
+            gone.retain(|s| s.dev_fuse || s.rings > 0);
+            gone
+        });
+        RingWatch {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Seen> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for RingWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Seconds since boot, the clock of the kernel log's stamps.
+fn uptime() -> f64 {
+    std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|u| u.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// What the kernel logged since `since` (uptime()) that bears on a suite
+/// run, as report lines: page caches dropped (drop_caches, by whatever
+/// process: the suites' no-notify checks expect the kernel's cache to keep
+/// a file for 2 s and cannot pass when it is dropped meanwhile) and the
+/// fuse module's own messages (e.g. baseline.md §5.3's "unique mismatch").
+/// Other processes of the machine may cause either.
+fn kernel_notes(since: f64) -> String {
+    let Ok(out) = Command::new("dmesg").output() else {
+        return String::new();
+    };
+    let mut drops = BTreeMap::<String, usize>::new();
+    let mut fuse = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((stamp, msg)) = line
+            .strip_prefix('[')
+            .and_then(|l| l.split_once(']'))
+            .and_then(|(t, m)| Some((t.trim().parse::<f64>().ok()?, m.trim())))
+        else {
+            continue;
+        };
+        if stamp < since {
+            continue;
+        }
+        if let Some((who, _)) = msg.split_once(": drop_caches:") {
+            *drops.entry(who.to_string()).or_default() += 1;
+        } else if msg.starts_with("fuse:") {
+            fuse.push(format!("[{stamp:.0}] {msg}"));
+        }
+    }
+    let mut notes = String::new();
+    if !drops.is_empty() {
+        let _ = writeln!(
+            notes,
+            "kernel log during the run: page caches dropped {} times (by {}): a no-notify \
+             check (\"cached content changed\") failing then is not the library's doing",
+            drops.values().sum::<usize>(),
+            drops.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !fuse.is_empty() {
+        let _ = writeln!(
+            notes,
+            "kernel log during the run: {} fuse messages (from any process):",
+            fuse.len()
+        );
+        for l in fuse.iter().take(10) {
+            let _ = writeln!(notes, "  {l}");
+        }
+    }
+    notes
+}
+
+/// The transport of one test's sessions, as far as the run shows it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wire {
+    logs: LogCounts,
+    /// Filesystem daemons seen in /proc.
+    daemons: usize,
+    /// Processes seen holding io_uring instances (all daemons here).
+    ring_daemons: usize,
+    rings: usize,
+    completions: u64,
+}
+
+impl Wire {
+    fn add(&mut self, o: &Wire) {
+        self.logs.add(&o.logs);
+        self.daemons += o.daemons;
+        self.ring_daemons += o.ring_daemons;
+        self.rings += o.rings;
+        self.completions += o.completions;
+    }
+}
+
+/// Per test, the log counts and what the sampling saw ("(unattributed)"
+/// for processes that named no test).
+fn wire_by_test(logs: &BTreeMap<String, LogCounts>, seen: &[Seen]) -> BTreeMap<String, Wire> {
+    let mut out: BTreeMap<String, Wire> = BTreeMap::new();
+    for (name, c) in logs {
+        out.entry(name.clone()).or_default().logs.add(c);
+    }
+    for s in seen {
+        let w = out
+            .entry(s.test.clone().unwrap_or_else(|| "(unattributed)".into()))
+            .or_default();
+        if s.daemon() {
+            w.daemons += 1;
+        }
+        if s.rings > 0 {
+            w.ring_daemons += 1;
+            w.rings += s.rings;
+            w.completions += s.completions;
+        }
+    }
+    out
+}
+
+/// Checks that a suite run used the transport it was meant to: io-uring,
+/// requests in the -d logs came from rings, daemons held rings that
+/// completed requests, no session fell back; /dev/fuse, none of that. Both
+/// need -d logs and sampled daemons, so that neither check is vacuous.
+/// Returns the summary, the per-test lines and the problems.
+fn check_wire(
+    cfg: Config,
+    res: &Results,
+    wire: &BTreeMap<String, Wire>,
+) -> (String, String, Vec<String>) {
+    let mut total = Wire::default();
+    for w in wire.values() {
+        total.add(w);
+    }
+    let with = |f: &dyn Fn(&Wire) -> bool| -> Vec<&str> {
+        wire.iter()
+            .filter(|(_, w)| f(w))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    };
+    let tests_with_daemons = with(&|w| w.daemons > 0).len();
+    let tests_with_rings = with(&|w| w.ring_daemons > 0);
+    let l = &total.logs;
+    let summary = format!(
+        "transport ({}): -d logs: {} requests taken from a ring (\"cqe unique\"), {} read from \
+         /dev/fuse (\"dev unique\"), {} sessions started io-uring, {} said io-uring off, {} fell \
+         back; /proc: {} of {} daemons held io_uring instances ({} rings, {} completions), in {} \
+         of {} tests with daemons",
+        cfg.transport.map_or("libfuse's default", |t| t.label()),
+        l.cqe,
+        l.dev,
+        l.started,
+        l.off,
+        l.failed,
+        total.ring_daemons,
+        total.daemons,
+        total.rings,
+        total.completions,
+        tests_with_rings.len(),
+        tests_with_daemons,
+    );
+    let mut detail = String::new();
+    for (name, w) in wire {
+        let t = res.tests.get(name);
+        let _ = writeln!(
+            detail,
+            "  {name} [{}]: {} daemons, {} with rings ({} completions); -d: cqe {}, dev {}, \
+             started {}, off {}, failed {}",
+            t.map_or("-".to_string(), |t| format!(
+                "{}, {}",
+                t.class.as_str(),
+                t.outcome.as_str()
+            )),
+            w.daemons,
+            w.ring_daemons,
+            w.completions,
+            w.logs.cqe,
+            w.logs.dev,
+            w.logs.started,
+            w.logs.off,
+            w.logs.failed
+        );
+    }
+    let mut problems = Vec::new();
+    if l.dev == 0 {
+        problems.push("no -d log line at all: is the log scanning broken?".to_string());
+    }
+    if total.daemons == 0 {
+        problems.push("no daemon sampled in /proc: is the sampling broken?".to_string());
+    }
+    match cfg.transport {
+        Some(Transport::Uring) => {
+            if l.cqe == 0 || l.started == 0 {
+                problems.push(format!(
+                    "no request came over a ring in the -d logs ({} cqe lines, {} sessions \
+                     started io-uring)",
+                    l.cqe, l.started
+                ));
+            }
+            if total.ring_daemons == 0 || total.completions == 0 {
+                problems.push("no daemon held a ring that completed anything".into());
+            }
+            let fell_back = with(&|w| w.logs.failed > 0 || w.logs.off > 0);
+            if !fell_back.is_empty() {
+                problems.push(format!(
+                    "sessions fell back to (or stayed on) /dev/fuse in {fell_back:?}"
+                ));
+            }
+        }
+        _ => {
+            let rings = with(&|w| w.logs.cqe > 0 || w.logs.started > 0 || w.ring_daemons > 0);
+            if !rings.is_empty() {
+                problems.push(format!("io-uring was used in {rings:?}"));
+            }
+        }
+    }
+    (summary, detail, problems)
+}
+
+// ---------------------------------------------------------------------------
 // libfuse 3.14: the pytest suite.
 
 const PYTEST_FILES: &[&str] = &[
@@ -1390,9 +2003,23 @@ const RUN_TESTS_LIMIT: Duration = Duration::from_secs(900);
 /// More failures than this are not retried (a retry is for flakes).
 const MAX_RETRIES: usize = 6;
 
+/// The failures of a run worth a retry: all of them with real libfuse; with
+/// ferrofuse, those compared (low-level), as the high-level ones fail
+/// anyway and would exceed MAX_RETRIES every time. A test that passes on
+/// the retry is listed in the comparison's report.
+fn to_retry(tree: &Tree, tests: &BTreeMap<String, TestRecord>) -> Vec<String> {
+    tests
+        .iter()
+        .filter(|(_, t)| t.outcome == Outcome::Failed)
+        .filter(|(_, t)| tree.mode == Mode::Real || t.class == Class::LowLevel)
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
 /// One pytest invocation (`what`: "main" or "retry") over `args`, from the
 /// build dir as libfuse's docs say; returns the plugin's records and how
-/// the run ended.
+/// the run ended. The junit XML keeps every test's output
+/// (junit_logging=all), for the transport's -d lines.
 fn pytest_run(tree: &Tree, dirs: &RunDirs, what: &str, args: &[String]) -> (Vec<Json>, BoundedRun) {
     let record = dirs.scratch.join(format!("pytest-{what}.jsonl"));
     let log = dirs.scratch.join(format!("pytest-{what}.log"));
@@ -1400,7 +2027,8 @@ fn pytest_run(tree: &Tree, dirs: &RunDirs, what: &str, args: &[String]) -> (Vec<
     std::fs::create_dir_all(&tmp).unwrap();
     let _ = std::fs::remove_file(&record);
     let mut cmd = Command::new(python_with_pytest());
-    cmd.args(["-m", "pytest", "-o", "addopts=", "-v", "-r", "a"])
+    cmd.args(["-m", "pytest", "-o", "addopts=", "-o", "junit_logging=all"])
+        .args(["-v", "-r", "a"])
         .args(["-p", "no:cacheprovider", "-p", "ferrofuse_record"])
         .arg(format!(
             "--junitxml={}",
@@ -1460,17 +2088,17 @@ fn pytest_records(tree: &Tree, records: &[Json]) -> BTreeMap<String, TestRecord>
     tests
 }
 
-fn run_pytest_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
+/// The suite's results, what it left behind, and per test its -d counts.
+fn run_pytest_suite(
+    tree: &Tree,
+    dirs: &RunDirs,
+) -> (Results, Vec<String>, BTreeMap<String, LogCounts>) {
     let files: Vec<String> = PYTEST_FILES.iter().map(|s| s.to_string()).collect();
     let (records, run) = pytest_run(tree, dirs, "main", &files);
     let mut left = dirs.clean_up();
     let mut tests = pytest_records(tree, &records);
     account_cuse(&mut tests);
-    let retry: Vec<String> = tests
-        .iter()
-        .filter(|(_, t)| t.outcome == Outcome::Failed)
-        .map(|(n, _)| n.clone())
-        .collect();
+    let retry = to_retry(tree, &tests);
     if !retry.is_empty() && retry.len() <= MAX_RETRIES && !run.timed_out() {
         let ids: Vec<String> = retry.iter().map(|n| format!("test/{n}")).collect();
         let (again, _) = pytest_run(tree, dirs, "retry", &ids);
@@ -1488,13 +2116,19 @@ fn run_pytest_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
     let results = Results {
         kind: "suite".into(),
         version: tree.version.label().into(),
-        mode: tree.mode.label().into(),
+        mode: tree.config().slug(),
         source: source_name(&tree.src),
         complete: !run.timed_out(),
         elapsed: secs(run.elapsed),
         tests,
     };
-    (results, left)
+    let mut logs: BTreeMap<String, LogCounts> = BTreeMap::new();
+    for what in ["main", "retry"] {
+        for (id, c) in junit_log_counts(&dirs.scratch.join(format!("pytest-{what}.xml"))) {
+            logs.entry(id).or_default().add(&c);
+        }
+    }
+    (results, left, logs)
 }
 
 /// A CUSE test on a kernel without CUSE is skipped, whatever it did.
@@ -1532,8 +2166,40 @@ fn parse_report_line(line: &str) -> Option<(String, Outcome, String)> {
     Some((name, Outcome::parse(status), reason))
 }
 
-/// One run-tests.py invocation into `<scratch>/<what>` (kept logs);
-/// returns name -> (outcome, reason, duration, log dir) and how it ended.
+/// libfuse 3.18's run-tests.py as it is, but for one bug of its io-uring
+/// preflight (baseline.md §2): `--io-uring` needs FUSE_CAP_OVER_IO_URING
+/// among the capabilities example/printcap prints, and printcap's table has
+/// no entry for it, so the invocation always skips (exit 77). Run as
+/// `python3 -c RUN_TESTS_IO_URING <run-tests.py> <args>`, this adds the
+/// capability when printcap worked and the fuse module offers io-uring
+/// (enable_uring=Y, which is what makes the kernel offer it at INIT).
+/// Whether the daemons really took requests from rings is checked from
+/// their logs and /proc (check_wire), not taken from this.
+const RUN_TESTS_IO_URING: &str = r#"
+import importlib.util, sys
+path = sys.argv[1]
+spec = importlib.util.spec_from_file_location('run_tests', path)
+rt = importlib.util.module_from_spec(spec)
+sys.modules['run_tests'] = rt
+spec.loader.exec_module(rt)
+read_fuse_caps = rt.TestRunner.read_fuse_caps
+def fixed(self):
+    caps = read_fuse_caps(self)
+    with open(rt.FUSE_URING_PARAM) as f:
+        offered = f.read().strip() in ('Y', '1')
+    if caps and offered and rt.IO_URING_CAP not in caps:
+        print('note (ferrofuse harness): printcap has no entry for %s; added, '
+              'the fuse module offers it (enable_uring=Y)' % rt.IO_URING_CAP)
+        caps = caps | {rt.IO_URING_CAP}
+    return caps
+rt.TestRunner.read_fuse_caps = fixed
+sys.argv = [path] + sys.argv[2:]
+sys.exit(rt.main(sys.argv[1:]))
+"#;
+
+/// One run-tests.py invocation into `<scratch>/<what>` (kept logs), with
+/// `--io-uring` for the io-uring transport; returns name -> (outcome,
+/// reason, duration, log dir) and how it ended.
 #[allow(clippy::type_complexity)]
 fn run_tests_run(
     tree: &Tree,
@@ -1546,13 +2212,18 @@ fn run_tests_run(
 ) {
     let run_dir = dirs.scratch.join(what);
     let log = dirs.scratch.join(format!("run-tests-{what}.log"));
+    let uring = tree.transport == Some(Transport::Uring);
     let mut cmd = Command::new("python3");
+    if uring {
+        cmd.arg("-c").arg(RUN_TESTS_IO_URING);
+    }
     cmd.arg(tree.src.join("test/run-tests.py"))
         .arg("--build-dir")
         .arg(&tree.root)
         .arg("--run-dir")
         .arg(&run_dir)
         .args(["--keep-logs", "-j1"])
+        .args(uring.then_some("--io-uring"))
         .args(extra)
         .current_dir(&dirs.scratch)
         .env("FUSE_TESTS_UNDER_SCOPE", "1")
@@ -1589,6 +2260,12 @@ fn run_tests_run(
     }
     // The runner's report lines must say the same.
     let out = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        !found.is_empty() || r.timed_out(),
+        "run-tests.py ran no test ({:?}):\n{}",
+        r.status,
+        tail_of(&log, 20)
+    );
     for (name, outcome, _) in out.lines().filter_map(parse_report_line) {
         match found.get(&name) {
             Some(f) => assert_eq!(
@@ -1602,7 +2279,11 @@ fn run_tests_run(
     (found, r)
 }
 
-fn run_tests_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
+/// The suite's results, what it left behind, and per test its -d counts.
+fn run_tests_suite(
+    tree: &Tree,
+    dirs: &RunDirs,
+) -> (Results, Vec<String>, BTreeMap<String, LogCounts>) {
     // The selection, so that tests a killed run never reached are known.
     let list_log = dirs.scratch.join("run-tests-list.log");
     let mut cmd = Command::new("python3");
@@ -1659,7 +2340,12 @@ fn run_tests_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
     }
     let (found, run) = run_tests_run(tree, dirs, "run", &exclude);
     let mut left = dirs.clean_up();
+    let mut counts: BTreeMap<String, LogCounts> = BTreeMap::new();
     for (name, (outcome, reason, dur, logs)) in found {
+        counts
+            .entry(name.clone())
+            .or_default()
+            .add(&log_counts_in(&logs));
         let t = tests.entry(name.clone()).or_insert_with(|| TestRecord {
             outcome,
             raw: outcome,
@@ -1677,11 +2363,7 @@ fn run_tests_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
         t.log = logs.display().to_string();
     }
     account_cuse(&mut tests);
-    let retry: Vec<String> = tests
-        .iter()
-        .filter(|(_, t)| t.outcome == Outcome::Failed)
-        .map(|(n, _)| n.clone())
-        .collect();
+    let retry = to_retry(tree, &tests);
     if !retry.is_empty() && retry.len() <= MAX_RETRIES && !run.timed_out() {
         let args: Vec<String> = retry
             .iter()
@@ -1689,7 +2371,11 @@ fn run_tests_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
             .collect();
         let (again, _) = run_tests_run(tree, dirs, "retry", &args);
         left.extend(dirs.clean_up());
-        for (name, (outcome, ..)) in again {
+        for (name, (outcome, _, _, logs)) in again {
+            counts
+                .entry(name.clone())
+                .or_default()
+                .add(&log_counts_in(&logs));
             if outcome == Outcome::Passed {
                 if let Some(t) = tests.get_mut(&name) {
                     t.outcome = Outcome::Passed;
@@ -1702,13 +2388,13 @@ fn run_tests_suite(tree: &Tree, dirs: &RunDirs) -> (Results, Vec<String>) {
     let results = Results {
         kind: "suite".into(),
         version: tree.version.label().into(),
-        mode: tree.mode.label().into(),
+        mode: tree.config().slug(),
         source: source_name(&tree.src),
         complete: !run.timed_out(),
         elapsed: secs(run.elapsed),
         tests,
     };
-    (results, left)
+    (results, left, counts)
 }
 
 // ---------------------------------------------------------------------------
@@ -1757,7 +2443,7 @@ fn indent(text: &str) -> String {
 /// What a whole run says of itself, for the report.
 fn describe(title: &str, r: &Results) -> String {
     format!(
-        "{title:<22} {} in {:.1} s{}",
+        "{title:<32} {} in {:.1} s{}",
         r.counts(),
         r.elapsed,
         if r.complete {
@@ -1769,13 +2455,14 @@ fn describe(title: &str, r: &Results) -> String {
 }
 
 /// Checks a real-libfuse run: complete, nothing failed but known flakes,
-/// nothing left behind. Returns the report.
+/// nothing left behind. `notes` go into the report, which is returned.
 fn check_real(
     v: Version,
     res: &Results,
     left: &[String],
     min_tests: usize,
     canary: &str,
+    notes: &str,
 ) -> String {
     let mut rep = String::new();
     let _ = writeln!(
@@ -1787,6 +2474,7 @@ fn check_real(
     );
     let _ = writeln!(rep, "{}", describe("real libfuse:", res));
     let _ = writeln!(rep, "library: {canary}");
+    rep += notes;
     let mut failed = Vec::new();
     for (name, t) in &res.tests {
         let note = match (t.outcome, known_flaky(v.label(), name)) {
@@ -1807,7 +2495,7 @@ fn check_real(
     });
     let _ = writeln!(rep, "classes: {classes:?}");
     eprintln!("{rep}");
-    write_report(v, res, &rep);
+    write_report(v, Config::REAL, res, &rep);
     assert!(res.complete, "the run hit its deadline:\n{rep}");
     assert!(
         res.tests.len() >= min_tests,
@@ -1828,13 +2516,8 @@ fn check_real(
     rep
 }
 
-fn write_report(v: Version, res: &Results, rep: &str) {
-    let mode = match res.mode.as_str() {
-        "real" => Mode::Real,
-        "ferrofuse-relinked" => Mode::Relinked,
-        _ => Mode::Built,
-    };
-    let p = Results::path(&res.kind, v, mode).with_extension("txt");
+fn write_report(v: Version, cfg: Config, res: &Results, rep: &str) {
+    let p = Results::path(&res.kind, v, cfg).with_extension("txt");
     write_atomic(&p, rep.as_bytes());
 }
 
@@ -1843,7 +2526,7 @@ fn write_report(v: Version, res: &Results, rep: &str) {
 /// libfuse skipped. High-level, white-box, CUSE, known-flaky tests and
 /// those running programs that do not build against ferrofuse are listed.
 /// Returns the report and the regressions.
-fn compare(v: Version, mode: Mode, real: &Results, ours: &Results) -> (String, Vec<String>) {
+fn compare(v: Version, cfg: Config, real: &Results, ours: &Results) -> (String, Vec<String>) {
     let mut rep = String::new();
     let _ = writeln!(
         rep,
@@ -1851,16 +2534,16 @@ fn compare(v: Version, mode: Mode, real: &Results, ours: &Results) -> (String, V
         v.label(),
         real.kind,
         real.source,
-        mode.label()
+        cfg.label()
     );
     let _ = writeln!(rep, "{}", describe("real libfuse:", real));
-    let _ = writeln!(rep, "{}", describe(&format!("{}:", mode.label()), ours));
+    let _ = writeln!(rep, "{}", describe(&format!("{}:", cfg.label()), ours));
     let mut regressions = Vec::new();
     let mut listed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let names: BTreeSet<&String> = real.tests.keys().chain(ours.tests.keys()).collect();
     let unbuildable: Vec<&str> = NOT_BUILDABLE
         .iter()
-        .filter(|n| n.0 == v && mode == Mode::Built)
+        .filter(|n| n.0 == v && cfg.mode == Mode::Built)
         .map(|n| n.1)
         .collect();
     for name in names {
@@ -1894,6 +2577,12 @@ fn compare(v: Version, mode: Mode, real: &Results, ours: &Results) -> (String, V
                 Class::LowLevel => None,
             }
         };
+        if o.is_some_and(|o| o.retried) {
+            listed
+                .entry("failed, then passed on the retry (what the first run said)".into())
+                .or_default()
+                .push(format!("  {name}: {}", o.map_or("", |o| o.reason.as_str())));
+        }
         if let Some(why) = exempt {
             if !same {
                 listed.entry(why.into()).or_default().push(line);
@@ -1948,6 +2637,69 @@ fn compare(v: Version, mode: Mode, real: &Results, ours: &Results) -> (String, V
     (rep, regressions)
 }
 
+/// When this test process started its first ferrofuse test: a results
+/// file written since comes from this run.
+fn process_start() -> std::time::SystemTime {
+    static T: OnceLock<std::time::SystemTime> = OnceLock::new();
+    *T.get_or_init(std::time::SystemTime::now)
+}
+
+/// An io-uring run against the /dev/fuse run of the same mode made by this
+/// test process (the latter sorts first, and both hold the version's
+/// RunLock): every test that passed over /dev/fuse must pass over io-uring
+/// too, whatever its class (known flakes aside). Returns the report line(s)
+/// and the tests failing only over io-uring.
+fn transport_differences(v: Version, cfg: Config, ours: &Results) -> (String, Vec<String>) {
+    if cfg.transport != Some(Transport::Uring) {
+        return (String::new(), Vec::new());
+    }
+    let other = Config::ferrofuse(cfg.mode, Transport::DevFuse);
+    let path = Results::path(&ours.kind, v, other);
+    let fresh = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= process_start());
+    let Some(dev) = Results::load(&ours.kind, v, other).filter(|_| fresh) else {
+        return (
+            format!(
+                "io-uring vs /dev/fuse: no {} run in this test process to compare with\n",
+                other.label()
+            ),
+            Vec::new(),
+        );
+    };
+    let worse: Vec<String> = ours
+        .tests
+        .iter()
+        .filter(|(n, t)| {
+            t.outcome == Outcome::Failed
+                && dev
+                    .tests
+                    .get(*n)
+                    .is_some_and(|d| d.outcome == Outcome::Passed)
+                && known_flaky(v.label(), n).is_none()
+        })
+        .map(|(n, t)| {
+            format!(
+                "  {n} [{}]: passed over /dev/fuse, failed over io-uring ({})\n{}",
+                t.class.as_str(),
+                t.reason,
+                failure_tail(t)
+            )
+        })
+        .collect();
+    let mut rep = format!(
+        "io-uring vs /dev/fuse ({}: {}): {} tests fail only over io-uring\n",
+        other.label(),
+        dev.counts(),
+        worse.len()
+    );
+    for w in &worse {
+        rep += w;
+        rep.push('\n');
+    }
+    (rep, worse)
+}
+
 // ---------------------------------------------------------------------------
 // The suite tests.
 
@@ -1958,28 +2710,53 @@ fn version_code(v: Version) -> &'static str {
     }
 }
 
-/// Runs `v`'s suite in `mode`; saves the results. Returns them, what the
-/// run left behind, and the library canary's line.
-fn run_suite(v: Version, mode: Mode) -> (Results, Vec<String>, String) {
+/// One run of a suite.
+struct SuiteRun {
+    res: Results,
+    /// What the run left behind (killed/unmounted since).
+    left: Vec<String>,
+    /// The library canary's line.
+    canary: String,
+    /// Per test, the transport its sessions used.
+    wire: BTreeMap<String, Wire>,
+    /// Where the logs are.
+    logs: PathBuf,
+    /// kernel_notes() of the run.
+    kernel: String,
+}
+
+/// Runs `v`'s suite in `cfg`, watching its processes' rings; saves the
+/// results.
+fn run_suite(v: Version, cfg: Config) -> SuiteRun {
     let _lock = RunLock::take(v.label());
     let dirs = RunDirs::new(
-        &format!("suite-{}-{}", v.label(), mode.label()),
-        &format!("{}{}", version_code(v), mode.code()),
+        &format!("suite-{}-{}", v.label(), cfg.slug()),
+        &format!("{}{}", version_code(v), cfg.code()),
     );
-    let tree = Tree::new(v, mode, &dirs.scratch);
+    let tree = Tree::new(v, cfg, &dirs.scratch);
     let canary = tree.check_library();
-    let (res, left) = match v {
+    let since = uptime();
+    let watch = RingWatch::start(&dirs.tag);
+    let (res, left, logs) = match v {
         Version::V314 => run_pytest_suite(&tree, &dirs),
         Version::V318 => run_tests_suite(&tree, &dirs),
     };
+    let seen = watch.finish();
     dirs.finish();
-    let saved = res.save(v, mode);
+    let saved = res.save(v, cfg);
     eprintln!(
         "results: {} (logs in {})",
         saved.display(),
         dirs.scratch.display()
     );
-    (res, left, canary)
+    SuiteRun {
+        res,
+        left,
+        canary,
+        wire: wire_by_test(&logs, &seen),
+        logs: dirs.scratch.clone(),
+        kernel: kernel_notes(since),
+    }
 }
 
 fn min_tests(v: Version) -> usize {
@@ -1990,39 +2767,69 @@ fn min_tests(v: Version) -> usize {
 }
 
 fn suite_real(v: Version) -> Results {
-    let (res, left, canary) = run_suite(v, Mode::Real);
-    check_real(v, &res, &left, min_tests(v), &canary);
-    res
+    let run = run_suite(v, Config::REAL);
+    check_real(
+        v,
+        &run.res,
+        &run.left,
+        min_tests(v),
+        &run.canary,
+        &run.kernel,
+    );
+    run.res
 }
 
 /// Real libfuse's results for `v` from the cache, or from a run now.
 fn real_results(kind: &str, v: Version) -> Results {
     let src = source_name(&libfuse_source(v.suite()));
-    match Results::load(kind, v, Mode::Real) {
+    match Results::load(kind, v, Config::REAL) {
         Some(r) if r.source == src && r.complete => r,
         _ if kind == "suite" => suite_real(v),
         _ => syscalls_real(v),
     }
 }
 
-fn suite_ferrofuse(v: Version, mode: Mode) {
+/// A ferrofuse run of `v`'s suite in `mode` over `transport`: compared with
+/// real libfuse's results, and checked to have used the transport.
+fn suite_ferrofuse(v: Version, mode: Mode, transport: Transport) {
+    process_start();
+    let cfg = Config::ferrofuse(mode, transport);
+    let run = run_suite(v, cfg);
+    // After the run: on a fresh cache, suite_3_xx_real (which sorts first)
+    // holds the version's RunLock until its results are saved.
     let real = real_results("suite", v);
-    let (ours, left, canary) = run_suite(v, mode);
-    let (mut rep, regressions) = compare(v, mode, &real, &ours);
-    rep = format!("library: {canary}\n{rep}");
+    let (rep, regressions) = compare(v, cfg, &real, &run.res);
+    let (wire, detail, wrong) = check_wire(cfg, &run.res, &run.wire);
+    let (cross, uring_only) = transport_differences(v, cfg, &run.res);
+    let mut rep = format!(
+        "library: {}\n{rep}{cross}{wire}\n{}",
+        run.canary, run.kernel
+    );
+    for w in &wrong {
+        let _ = writeln!(rep, "TRANSPORT PROBLEM: {w}");
+    }
     eprintln!("{rep}");
-    write_report(v, &ours, &rep);
+    write_report(
+        v,
+        cfg,
+        &run.res,
+        &format!("{rep}per test (logs in {}):\n{detail}", run.logs.display()),
+    );
     assert!(
-        regressions.is_empty() && left.is_empty(),
-        "{} low-level regressions against real libfuse {}{}\n(report above)",
+        regressions.is_empty() && run.left.is_empty() && wrong.is_empty() && uring_only.is_empty(),
+        "{}: {} low-level regressions against real libfuse {}; {} tests failing only over \
+         io-uring; {} transport problems{}\n(report above)",
+        cfg.label(),
         regressions.len(),
         v.label(),
-        if left.is_empty() {
+        uring_only.len(),
+        wrong.len(),
+        if run.left.is_empty() {
             String::new()
         } else {
             format!(
                 "; the run left these behind (now killed/unmounted):\n{}",
-                left.join("\n")
+                run.left.join("\n")
             )
         }
     );
@@ -2038,24 +2845,48 @@ fn suite_3_18_real() {
     suite_real(Version::V318);
 }
 
+// The ferrofuse runs are named with the version last: libtest starts tests
+// in name order (two at a time on this machine) and a version's suite runs
+// once at a time (RunLock), so this order alternates 3.14 and 3.18.
+
 #[test]
-fn suite_3_14_ferrofuse_relinked() {
-    suite_ferrofuse(Version::V314, Mode::Relinked);
+fn suite_ferrofuse_built_devfuse_3_14() {
+    suite_ferrofuse(Version::V314, Mode::Built, Transport::DevFuse);
 }
 
 #[test]
-fn suite_3_14_ferrofuse_built() {
-    suite_ferrofuse(Version::V314, Mode::Built);
+fn suite_ferrofuse_built_devfuse_3_18() {
+    suite_ferrofuse(Version::V318, Mode::Built, Transport::DevFuse);
 }
 
 #[test]
-fn suite_3_18_ferrofuse_relinked() {
-    suite_ferrofuse(Version::V318, Mode::Relinked);
+fn suite_ferrofuse_built_uring_3_14() {
+    suite_ferrofuse(Version::V314, Mode::Built, Transport::Uring);
 }
 
 #[test]
-fn suite_3_18_ferrofuse_built() {
-    suite_ferrofuse(Version::V318, Mode::Built);
+fn suite_ferrofuse_built_uring_3_18() {
+    suite_ferrofuse(Version::V318, Mode::Built, Transport::Uring);
+}
+
+#[test]
+fn suite_ferrofuse_relinked_devfuse_3_14() {
+    suite_ferrofuse(Version::V314, Mode::Relinked, Transport::DevFuse);
+}
+
+#[test]
+fn suite_ferrofuse_relinked_devfuse_3_18() {
+    suite_ferrofuse(Version::V318, Mode::Relinked, Transport::DevFuse);
+}
+
+#[test]
+fn suite_ferrofuse_relinked_uring_3_14() {
+    suite_ferrofuse(Version::V314, Mode::Relinked, Transport::Uring);
+}
+
+#[test]
+fn suite_ferrofuse_relinked_uring_3_18() {
+    suite_ferrofuse(Version::V318, Mode::Relinked, Transport::Uring);
 }
 
 // ---------------------------------------------------------------------------
@@ -2179,16 +3010,10 @@ impl Daemon {
         }
     }
 
-    /// The daemon's open files that are io_uring instances.
-    fn io_uring_fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| {
-                std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == "anon_inode:[io_uring]")
-            })
-            .count()
+    /// The daemon's io_uring instances, and the completions they consumed.
+    fn rings(&self) -> (usize, u64) {
+        let (_, rings, completions) = fuse_files(self.pid());
+        (rings, completions)
     }
 }
 
@@ -2381,20 +3206,12 @@ const SYSCALLS_3_18: &[SysCfg] = &[
     },
 ];
 
-fn uring_enabled() -> bool {
-    std::fs::read_to_string("/sys/module/fuse/parameters/enable_uring")
-        .is_ok_and(|s| matches!(s.trim(), "Y" | "1"))
-}
-
-/// Mounts one configuration, runs test_syscalls in it, unmounts.
+/// Mounts one configuration, runs test_syscalls in it, unmounts. The
+/// daemon must hold rings that completed requests when its configuration
+/// asks for io-uring (`-o io_uring`, which overrides FUSE_URING_ENABLE=0)
+/// or when it is ferrofuse over io-uring, and none otherwise.
 fn syscalls_one(tree: &Tree, dirs: &RunDirs, i: usize, cfg: &SysCfg) -> (Outcome, String, String) {
-    if cfg.io_uring && !uring_enabled() {
-        return (
-            Outcome::Skipped,
-            "io-uring is off in the fuse module (enable_uring)".into(),
-            String::new(),
-        );
-    }
+    let want_ring = cfg.io_uring || tree.transport == Some(Transport::Uring);
     let base = dirs.short.join(i.to_string());
     let (src, mnt) = (base.join("s"), base.join("m"));
     std::fs::create_dir_all(&src).unwrap();
@@ -2429,7 +3246,7 @@ fn syscalls_one(tree: &Tree, dirs: &RunDirs, i: usize, cfg: &SysCfg) -> (Outcome
     tree.env(&mut sc);
     dirs.tag(&mut sc);
     let r = run_bounded(&mut sc, &log, Duration::from_secs(120));
-    let uring_fds = d.io_uring_fds();
+    let (rings, completions) = d.rings();
     let unmounted = d.unmount();
     let mut problems = Vec::new();
     if !r.success() {
@@ -2438,9 +3255,23 @@ fn syscalls_one(tree: &Tree, dirs: &RunDirs, i: usize, cfg: &SysCfg) -> (Outcome
             Some(st) => format!("test_syscalls: {st}"),
         });
     }
-    if cfg.io_uring && uring_fds == 0 {
-        problems.push("the daemon has no io_uring instance (it ran over /dev/fuse)".into());
+    if want_ring && (rings == 0 || completions == 0) {
+        problems.push(format!(
+            "the daemon holds {rings} io_uring instances that completed {completions} requests \
+             (it ran over /dev/fuse)"
+        ));
     }
+    if !want_ring && rings > 0 {
+        problems.push(format!(
+            "the daemon holds {rings} io_uring instances ({completions} completions), though \
+             its transport is /dev/fuse"
+        ));
+    }
+    let wire = if rings > 0 {
+        format!("{rings} rings, {completions} completions")
+    } else {
+        "no ring".to_string()
+    };
     match unmounted {
         Ok(st) if st.success() => {}
         Ok(st) => problems.push(format!("the daemon exited with {st}")),
@@ -2458,42 +3289,45 @@ fn syscalls_one(tree: &Tree, dirs: &RunDirs, i: usize, cfg: &SysCfg) -> (Outcome
     if problems.is_empty() {
         (
             Outcome::Passed,
-            format!("{checks} checks OK"),
+            format!("{checks} checks OK; {wire}"),
             String::new(),
         )
     } else {
         (
             Outcome::Failed,
-            problems.join("; "),
+            format!("{}; {wire}", problems.join("; ")),
             log.display().to_string(),
         )
     }
 }
 
-fn run_syscalls(v: Version, mode: Mode) -> (Results, Vec<String>, String) {
+fn run_syscalls(v: Version, cfg: Config) -> (Results, Vec<String>, String) {
     let dirs = RunDirs::new(
-        &format!("syscalls-{}-{}", v.label(), mode.label()),
-        &format!("s{}{}", version_code(v), mode.code()),
+        &format!("syscalls-{}-{}", v.label(), cfg.slug()),
+        &format!("s{}{}", version_code(v), cfg.code()),
     );
-    let tree = Tree::new(v, mode, &dirs.scratch);
+    let tree = Tree::new(v, cfg, &dirs.scratch);
     let canary = tree.check_library();
     let cfgs = match v {
         Version::V314 => SYSCALLS_3_14,
         Version::V318 => SYSCALLS_3_18,
     };
+    if cfgs.iter().any(|c| c.io_uring) {
+        ensure_uring_enabled();
+    }
     let start = Instant::now();
     let mut tests = BTreeMap::new();
     let mut left = Vec::new();
-    for (i, cfg) in cfgs.iter().enumerate() {
+    for (i, sc) in cfgs.iter().enumerate() {
         let t0 = Instant::now();
-        let (outcome, reason, log) = syscalls_one(&tree, &dirs, i, cfg);
+        let (outcome, reason, log) = syscalls_one(&tree, &dirs, i, sc);
         left.extend(dirs.clean_up());
         let binaries = vec![
-            format!("example/{}", cfg.daemon),
+            format!("example/{}", sc.daemon),
             "test/test_syscalls".to_string(),
         ];
         tests.insert(
-            cfg.name.to_string(),
+            sc.name.to_string(),
             TestRecord {
                 outcome,
                 raw: outcome,
@@ -2510,61 +3344,50 @@ fn run_syscalls(v: Version, mode: Mode) -> (Results, Vec<String>, String) {
     let res = Results {
         kind: "syscalls".into(),
         version: v.label().into(),
-        mode: mode.label().into(),
+        mode: cfg.slug(),
         source: source_name(&tree.src),
         complete: true,
         elapsed: secs(start.elapsed()),
         tests,
     };
-    res.save(v, mode);
+    res.save(v, cfg);
     (res, left, canary)
 }
 
 fn syscalls_real(v: Version) -> Results {
-    let (res, left, canary) = run_syscalls(v, Mode::Real);
+    let (res, left, canary) = run_syscalls(v, Config::REAL);
     let configs = match v {
         Version::V314 => SYSCALLS_3_14.len(),
         Version::V318 => SYSCALLS_3_18.len(),
     };
-    check_real(v, &res, &left, configs, &canary);
+    check_real(v, &res, &left, configs, &canary, "");
     res
 }
 
-/// Whether ferrofuse has its io-uring transport yet (issue 5). Until it does,
-/// the io_uring configurations run and are reported, but not compared.
-const FERROFUSE_HAS_URING: bool = false;
-
-fn syscalls_ferrofuse(v: Version, mode: Mode) {
-    let mut real = real_results("syscalls", v);
-    let (mut ours, left, canary) = run_syscalls(v, mode);
-    let mut pending = Vec::new();
-    if !FERROFUSE_HAS_URING {
-        for c in SYSCALLS_3_14
-            .iter()
-            .chain(SYSCALLS_3_18)
-            .filter(|c| c.io_uring)
-        {
-            real.tests.remove(c.name);
-            if let Some(t) = ours.tests.remove(c.name) {
-                pending.push(format!(
-                    "{} ({:?}, not compared: no io-uring yet)",
-                    c.name, t.outcome
-                ));
-            }
-        }
-    }
-    let (mut rep, regressions) = compare(v, mode, &real, &ours);
-    rep = format!("library: {canary}\n{rep}");
-    for p in &pending {
-        rep.push_str(&format!("\n{p}"));
+/// test_syscalls on ferrofuse in `mode` over `transport`, compared with
+/// real libfuse (the `-o io_uring` configurations of 3.18 included); each
+/// configuration's line says what its daemon's rings did.
+fn syscalls_ferrofuse(v: Version, mode: Mode, transport: Transport) {
+    process_start();
+    let cfg = Config::ferrofuse(mode, transport);
+    let (ours, left, canary) = run_syscalls(v, cfg);
+    let real = real_results("syscalls", v);
+    let (mut rep, regressions) = compare(v, cfg, &real, &ours);
+    let (cross, uring_only) = transport_differences(v, cfg, &ours);
+    rep = format!("library: {canary}\n{rep}{cross}");
+    for (name, t) in &ours.tests {
+        let _ = writeln!(rep, "  {name}: {} ({})", t.outcome.as_str(), t.reason);
     }
     eprintln!("{rep}");
-    write_report(v, &ours, &rep);
+    write_report(v, cfg, &ours, &rep);
     assert!(
-        regressions.is_empty() && left.is_empty(),
-        "{} test_syscalls configurations regress against real libfuse {}; left behind: {left:?}",
+        regressions.is_empty() && left.is_empty() && uring_only.is_empty(),
+        "{}: {} test_syscalls configurations regress against real libfuse {}, {} fail only \
+         over io-uring; left behind: {left:?}",
+        cfg.label(),
         regressions.len(),
-        v.label()
+        v.label(),
+        uring_only.len()
     );
 }
 
@@ -2579,23 +3402,43 @@ fn test_syscalls_3_18_real() {
 }
 
 #[test]
-fn test_syscalls_3_14_ferrofuse_relinked() {
-    syscalls_ferrofuse(Version::V314, Mode::Relinked);
+fn test_syscalls_ferrofuse_built_devfuse_3_14() {
+    syscalls_ferrofuse(Version::V314, Mode::Built, Transport::DevFuse);
 }
 
 #[test]
-fn test_syscalls_3_14_ferrofuse_built() {
-    syscalls_ferrofuse(Version::V314, Mode::Built);
+fn test_syscalls_ferrofuse_built_devfuse_3_18() {
+    syscalls_ferrofuse(Version::V318, Mode::Built, Transport::DevFuse);
 }
 
 #[test]
-fn test_syscalls_3_18_ferrofuse_relinked() {
-    syscalls_ferrofuse(Version::V318, Mode::Relinked);
+fn test_syscalls_ferrofuse_built_uring_3_14() {
+    syscalls_ferrofuse(Version::V314, Mode::Built, Transport::Uring);
 }
 
 #[test]
-fn test_syscalls_3_18_ferrofuse_built() {
-    syscalls_ferrofuse(Version::V318, Mode::Built);
+fn test_syscalls_ferrofuse_built_uring_3_18() {
+    syscalls_ferrofuse(Version::V318, Mode::Built, Transport::Uring);
+}
+
+#[test]
+fn test_syscalls_ferrofuse_relinked_devfuse_3_14() {
+    syscalls_ferrofuse(Version::V314, Mode::Relinked, Transport::DevFuse);
+}
+
+#[test]
+fn test_syscalls_ferrofuse_relinked_devfuse_3_18() {
+    syscalls_ferrofuse(Version::V318, Mode::Relinked, Transport::DevFuse);
+}
+
+#[test]
+fn test_syscalls_ferrofuse_relinked_uring_3_14() {
+    syscalls_ferrofuse(Version::V314, Mode::Relinked, Transport::Uring);
+}
+
+#[test]
+fn test_syscalls_ferrofuse_relinked_uring_3_18() {
+    syscalls_ferrofuse(Version::V318, Mode::Relinked, Transport::Uring);
 }
 
 // ---------------------------------------------------------------------------
@@ -2715,21 +3558,33 @@ fn first_difference(a: &str, b: &str) -> String {
 /// workload made of a plain copy (sha256 of every file, modes, links,
 /// xattrs), upper must hold whiteouts for the deletions, lower must be
 /// untouched, and a second mount of the same layers must show the same.
-fn fuse_overlayfs_scenario(ferrofuse: bool) {
+/// `transport`: None for Debian's libfuse, else ferrofuse over it; the
+/// first daemon must hold rings that completed requests exactly when that
+/// is io-uring.
+fn fuse_overlayfs_scenario(transport: Option<Transport>) {
+    let ferrofuse = transport.is_some();
     let bin = PathBuf::from("/usr/bin/fuse-overlayfs");
     assert!(
         bin.exists(),
         "{} missing: install fuse-overlayfs (tools/setup.sh)",
         bin.display()
     );
-    let mode = if ferrofuse { "ferrofuse" } else { "real" };
-    let dirs = RunDirs::new(&format!("overlay-{mode}"), &format!("ov{}", &mode[..1]));
+    let mode = match transport {
+        None => "real".to_string(),
+        Some(t) => format!("ferrofuse over {}", t.label()),
+    };
+    let slug = transport.map_or("real", |t| t.slug());
+    let dirs = RunDirs::new(&format!("overlay-{slug}"), &format!("ov{}", &slug[..1]));
+    if transport == Some(Transport::Uring) {
+        ensure_uring_enabled();
+    }
     let ld = ferrofuse.then(|| lib_dir().to_path_buf());
     let env = |cmd: &mut Command| {
         cmd.env_remove("LD_LIBRARY_PATH").env_remove("LD_PRELOAD");
         if let Some(p) = &ld {
             cmd.env("LD_LIBRARY_PATH", p);
         }
+        Transport::env(transport, cmd);
     };
 
     // The library, by ldd and by the loader at run time.
@@ -2865,6 +3720,20 @@ fn fuse_overlayfs_scenario(ferrofuse: bool) {
         )),
         Err(e) => failures.push(e),
     }
+    let (rings, completions) = d.rings();
+    let uring = transport == Some(Transport::Uring);
+    if uring && (rings == 0 || completions == 0) {
+        failures.push(format!(
+            "over io-uring, the daemon holds {rings} io_uring instances that completed \
+             {completions} requests"
+        ));
+    }
+    if !uring && rings > 0 {
+        failures.push(format!(
+            "over /dev/fuse, the daemon holds {rings} io_uring instances ({completions} \
+             completions)"
+        ));
+    }
     match d.unmount() {
         Ok(st) if st.success() => {}
         Ok(st) => failures.push(format!("fuse-overlayfs exited with {st}")),
@@ -2911,7 +3780,8 @@ fn fuse_overlayfs_scenario(ferrofuse: bool) {
     let left = dirs.clean_up();
     let files = ref_manifest.lines().count();
     eprintln!(
-        "fuse-overlayfs ({mode}, {}): {files} entries compared, {} whiteouts, {} problems; logs in {}",
+        "fuse-overlayfs ({mode}, {}): {files} entries compared, {} whiteouts, daemon's rings: \
+         {rings} ({completions} completions), {} problems; logs in {}",
         resolved.display(),
         deleted.len(),
         failures.len(),
@@ -2928,10 +3798,15 @@ fn fuse_overlayfs_scenario(ferrofuse: bool) {
 
 #[test]
 fn fuse_overlayfs_real() {
-    fuse_overlayfs_scenario(false);
+    fuse_overlayfs_scenario(None);
 }
 
 #[test]
-fn fuse_overlayfs() {
-    fuse_overlayfs_scenario(true);
+fn fuse_overlayfs_uring() {
+    fuse_overlayfs_scenario(Some(Transport::Uring));
+}
+
+#[test]
+fn fuse_overlayfs_devfuse() {
+    fuse_overlayfs_scenario(Some(Transport::DevFuse));
 }
