@@ -22,6 +22,7 @@ TESTED_BY = [
     (r"^fuse_session_(new|new_versioned|mount|unmount|destroy|loop|loop_mt.*|exit|exited|fd)$", "tests/session.rs, tests/mount.rs"),
     (r"^fuse_open_channel$", "tests/mount.rs"),
     (r"^fuse_reply_(entry|attr|err|open|buf)$", "tests/session.rs, tests/misuse.rs, libfuse suites"),
+    (r"^fuse_req_is_uring$|^fuse_req_get_payload$|^fuse_req_interrupt", "tests/uring.rs, libfuse suites"),
     (r"^fuse_reply_|^fuse_req_|^fuse_lowlevel_notify_|^fuse_pollhandle_destroy$|^fuse_session_", "libfuse suites (tests/libfuse_suites.rs)"),
     (r"^fuse_passthrough_", "libfuse suites (passthrough_hp)"),
     (r"^cuse_lowlevel_", "tests/cuse.rs, src/session/cuse.rs"),
