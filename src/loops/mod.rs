@@ -50,55 +50,8 @@ pub fn single(se: &Session) -> i32 {
     }
 }
 
-/// What an idle worker waits in: the device fd, registered exclusively so
-/// the kernel wakes one idle worker per request (poll(2) would wake them
-/// all), and the loop's stop eventfd, which wakes every worker.
-struct Waiter(RawFd);
-
-impl Waiter {
-    fn new(fd: RawFd, wake: &EventFd) -> Option<Waiter> {
-        // SAFETY: plain syscalls on fds we hold; the events are locals.
-        unsafe {
-            let ep = libc::epoll_create1(libc::EPOLL_CLOEXEC);
-            if ep == -1 {
-                return None;
-            }
-            let w = Waiter(ep);
-            let mut dev = libc::epoll_event {
-                events: (libc::EPOLLIN | libc::EPOLLEXCLUSIVE) as u32,
-                u64: 0,
-            };
-            let mut stop = libc::epoll_event {
-                events: libc::EPOLLIN as u32,
-                u64: 1,
-            };
-            if libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd, &mut dev) == -1
-                || libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, wake.0, &mut stop) == -1
-            {
-                return None;
-            }
-            Some(w)
-        }
-    }
-
-    /// Waits until the device may be readable or the loop stops.
-    fn wait(&self) {
-        let mut ev = [libc::epoll_event { events: 0, u64: 0 }; 2];
-        // SAFETY: waits on our epoll fd into a local array; a signal just
-        // returns early.
-        unsafe { libc::epoll_wait(self.0, ev.as_mut_ptr(), 2, -1) };
-    }
-}
-
-impl Drop for Waiter {
-    fn drop(&mut self) {
-        // SAFETY: our own epoll fd.
-        unsafe { libc::close(self.0) };
-    }
-}
-
-/// Fallback when epoll is unavailable: poll both fds.
-fn wait_readable(fd: RawFd, wake: &EventFd) {
+/// Waits until `fd` is readable or `wake` fires; false on a signal.
+fn wait_readable(fd: RawFd, wake: &EventFd) -> bool {
     let mut fds = [
         libc::pollfd {
             fd,
@@ -112,7 +65,7 @@ fn wait_readable(fd: RawFd, wake: &EventFd) {
         },
     ];
     // SAFETY: polls two pollfds we own.
-    unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+    unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) >= 0 }
 }
 
 struct Counts {
@@ -240,7 +193,6 @@ fn start_worker<'s, 'a: 's>(mt: &'s Mt<'a>, s: &'s std::thread::Scope<'s, '_>) -
 fn worker<'s, 'a: 's>(mt: &'s Mt<'a>, s: &'s std::thread::Scope<'s, '_>, fd: RawFd) {
     let se = mt.se;
     let mut buf = Vec::new();
-    let waiter = Waiter::new(fd, &mt.wake);
     let idle_exit = loop {
         if se.exited() || mt.counts.lock().exit {
             break false;
@@ -248,10 +200,7 @@ fn worker<'s, 'a: 's>(mt: &'s Mt<'a>, s: &'s std::thread::Scope<'s, '_>, fd: Raw
         let n = match transport::receive(se, fd, &mut buf) {
             Ok(n) => n,
             Err(RecvError::Errno(e)) if e == -libc::EAGAIN => {
-                match &waiter {
-                    Some(w) => w.wait(),
-                    None => wait_readable(fd, &mt.wake),
-                }
+                wait_readable(fd, &mt.wake);
                 continue;
             }
             Err(RecvError::Interrupted) => continue,
