@@ -65,23 +65,29 @@ fn flock_from(lk: &fuse_file_lock) -> libc::flock {
     f
 }
 
+/// The `-d` line for a request, as libfuse prints it: `from` is "dev" for
+/// /dev/fuse, "cqe" for io-uring.
+fn trace(se: &Session, from: &str, h: &fuse_in_header, insize: usize) {
+    if se.debug() {
+        crate::log_debug!(
+            "{from} unique: {}, opcode: {} ({}), nodeid: {}, insize: {}, pid: {}\n",
+            h.unique,
+            opname(h.opcode),
+            h.opcode,
+            h.nodeid,
+            insize,
+            h.pid
+        );
+    }
+}
+
 /// Processes one request read from `fd`.
 pub fn process(se: &Session, buf: &[u8], fd: RawFd) {
     let Some(h) = decode::read_struct::<fuse_in_header>(buf) else {
         crate::log_err!("short read on fuse device\n");
         return;
     };
-    if se.debug() {
-        crate::log_debug!(
-            "dev unique: {}, opcode: {} ({}), nodeid: {}, insize: {}, pid: {}\n",
-            h.unique,
-            opname(h.opcode),
-            h.opcode,
-            h.nodeid,
-            buf.len(),
-            h.pid
-        );
-    }
+    trace(se, "dev", &h, buf.len());
     handle(se, h, fd, std::ptr::null(), |dctx| parse_request(buf, dctx));
 }
 
@@ -105,17 +111,7 @@ pub unsafe fn process_ring(
     let Some(h) = decode::read_struct::<fuse_in_header>(in_out) else {
         return;
     };
-    if se.debug() {
-        crate::log_debug!(
-            "cqe unique: {}, opcode: {} ({}), nodeid: {}, insize: {}, pid: {}\n",
-            h.unique,
-            opname(h.opcode),
-            h.opcode,
-            h.nodeid,
-            len,
-            h.pid
-        );
-    }
+    trace(se, "cqe", &h, len);
     let fd = se.fd.load(Ordering::Relaxed);
     handle(se, h, fd, ent, |dctx| {
         // SAFETY: per the contract; the slice lives only while decoding.
