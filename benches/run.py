@@ -476,7 +476,7 @@ def report(raw, outdir, charted):
     lines += ["Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()
                                           if k not in ("date", "mode", "libraries",
                                                        "contenders", "ring_fds", "mounts",
-                                                       "mount_failures")), ""]
+                                                       "mount_failures", "perf_instructions")), ""]
     lines += ["Libraries: " + "; ".join(f"{k} = {v}" for k, v in env["libraries"].items()), ""]
     ramp = cfg.get("ramp", 0.5)
     passes = cfg.get("statpasses", 1)
@@ -491,6 +491,9 @@ def report(raw, outdir, charted):
               f"(psync unless noted); buffered sequential reads: one cold pass of a "
               f"{cfg['filemb']} MiB file per job; mdbench {cfg['mdfiles']} files{md_note}."
               f"{retried}", ""]
+    if env.get("perf_instructions"):
+        lines += [f"Instructions per operation (`perf stat -e instructions`): "
+                  f"{env['perf_instructions']}.", ""]
     other = [r["other_cores"] for r in results if "other_cores" in r]
     if other:
         o = sorted(other)
@@ -751,6 +754,18 @@ def measure_quiet(c, wl, args, unit, nj, rnd, bins, libdir, src, work, outdir, c
     return best
 
 
+def perf_instructions():
+    """Whether `perf stat` can count instructions here (virtual machines
+    often expose no hardware counters); the CPU-time columns stand in."""
+    if not shutil.which("perf"):
+        return "not measured: perf is not installed"
+    r = subprocess.run(["perf", "stat", "-x,", "-e", "instructions", "--", "true"],
+                       capture_output=True, text=True)
+    if r.returncode != 0 or "<not supported>" in r.stderr or "<not counted>" in r.stderr:
+        return "not measured: this machine exposes no hardware counters to perf"
+    return "supported by this machine, not yet collected by the harness"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--mode", choices=MODES, default="quick")
@@ -860,6 +875,7 @@ def main():
                                      capture_output=True, text=True).stdout.strip(),
             "enable_uring": open(uring_param).read().strip()
             if os.path.exists(uring_param) else "n/a",
+            "perf_instructions": perf_instructions(),
             "libraries": {"lf314": lib_version(DEBIAN_LIB, "libfuse3.so.3")},
             "contenders": {
                 c.name: dict(transport=c.transport,
