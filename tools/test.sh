@@ -9,7 +9,7 @@ cargo clippy --all-targets -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --release --lib --tests 2>&1 | tee "$log" || status=$?
+cargo test --release --no-fail-fast --lib --tests 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { p += $4; f += $6; i += $8 }
      END { printf "ferrofuse: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
 exit $status
