@@ -124,10 +124,14 @@ fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(124), "stat hung");
+    // Over io-uring the kernel may end a request that meets the ring while
+    // it is being torn down with ECONNABORTED instead of ENOTCONN (the same
+    // kernel does so under libfuse 3.18 -o io_uring).
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("Transport endpoint is not connected"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("Transport endpoint is not connected")
+            || err.contains("Software caused connection abort"),
+        "{err}"
     );
     let st = Command::new("timeout")
         .args(["20", "umount"])
@@ -142,6 +146,7 @@ fn killed_daemon_leaves_enotconn_and_nothing_hangs() {
 /// with the same status on ferrofuse as on real libfuse.
 #[test]
 fn signals_unmount_cleanly() {
+    default_signal_dispositions();
     let build = real_318();
     for (i, sig) in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP]
         .into_iter()

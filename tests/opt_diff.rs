@@ -314,6 +314,7 @@ fn compare(
 
 #[test]
 fn opt_and_cmdline_match_libfuse() {
+    default_signal_dispositions();
     let dir = scratch(&format!("opt_diff.{}", std::process::id()));
     let base = base_dir(&dir);
 
@@ -405,6 +406,7 @@ fn opt_and_cmdline_match_libfuse() {
 /// process, which only sends the signals to itself.
 #[test]
 fn exit_signal_reaches_the_session() {
+    default_signal_dispositions();
     use fuse3::capi::helper::{fuse_remove_signal_handlers, fuse_set_signal_handlers};
     use fuse3::session::Session;
     let s = Session::new(

@@ -494,3 +494,15 @@ impl Drop for UnmountGuard {
         }
     }
 }
+
+/// Puts SIGHUP, SIGINT and SIGTERM back to their default action in this
+/// test process (and so in the programs it starts): libfuse's
+/// fuse_set_signal_handlers leaves a signal alone when it is ignored, and a
+/// test run under `nohup` (SIGHUP ignored) would otherwise test nothing.
+#[allow(dead_code)]
+pub fn default_signal_dispositions() {
+    for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: resetting a disposition to SIG_DFL has no preconditions.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
+}
