@@ -18,10 +18,9 @@
 //!
 //! Buffers: headers share one mapping (a 512-byte slot each), payloads
 //! another, both anonymous and lazily backed, so an entry costs memory only
-//! once a request has used it; the kernel hands out the most recently
-//! returned entry first, so a lightly loaded queue keeps reusing the same
-//! few buffers. Buffers live until the session is destroyed: the kernel
-//! may write them until the ring is gone.
+//! once a request has used it: the resident size follows the concurrency
+//! the load really has, not the queue depth. Buffers live until the
+//! session is destroyed: the kernel may write them until the ring is gone.
 
 use super::EventFd;
 use crate::kernel::*;
