@@ -167,6 +167,23 @@ static void probe_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	leave();
 }
 
+/* Grows the rw file to at least n bytes, the new ones zero; rw_lock held.
+ * 0, or -1 when out of memory. */
+static int grow_rw(size_t n)
+{
+	char *p;
+
+	if (n <= rw_size)
+		return 0;
+	p = realloc(rw_data, n);
+	if (!p)
+		return -1;
+	memset(p + rw_size, 0, n - rw_size);
+	rw_data = p;
+	rw_size = n;
+	return 0;
+}
+
 static void probe_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			  int to_set, struct fuse_file_info *fi)
 {
@@ -183,17 +200,11 @@ static void probe_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		size_t n = (size_t)attr->st_size;
 
 		pthread_mutex_lock(&rw_lock);
-		if (n > rw_size) {
-			char *p = realloc(rw_data, n);
-
-			if (!p) {
-				pthread_mutex_unlock(&rw_lock);
-				fuse_reply_err(req, ENOMEM);
-				leave();
-				return;
-			}
-			memset(p + rw_size, 0, n - rw_size);
-			rw_data = p;
+		if (grow_rw(n) != 0) {
+			pthread_mutex_unlock(&rw_lock);
+			fuse_reply_err(req, ENOMEM);
+			leave();
+			return;
 		}
 		rw_size = n;
 		pthread_mutex_unlock(&rw_lock);
@@ -372,18 +383,11 @@ static void probe_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		return;
 	}
 	pthread_mutex_lock(&rw_lock);
-	if (end > rw_size) {
-		char *p = realloc(rw_data, end);
-
-		if (!p) {
-			pthread_mutex_unlock(&rw_lock);
-			fuse_reply_err(req, ENOMEM);
-			leave();
-			return;
-		}
-		memset(p + rw_size, 0, (size_t)off > rw_size ? (size_t)off - rw_size : 0);
-		rw_data = p;
-		rw_size = end;
+	if (grow_rw(end) != 0) {
+		pthread_mutex_unlock(&rw_lock);
+		fuse_reply_err(req, ENOMEM);
+		leave();
+		return;
 	}
 	memcpy(rw_data + off, data, size);
 	pthread_mutex_unlock(&rw_lock);

@@ -89,8 +89,7 @@ pub(crate) unsafe fn read_all(
     abi: compat::Abi,
 ) -> Result<Vec<u8>, c_int> {
     // SAFETY: per the contract.
-    let size = buf::buf_size(&unsafe { CBufs::with_abi(bufv, abi) });
-    let mut data = vec![0u8; size];
+    let mut data = vec![0u8; unsafe { size_of_vec(bufv, abi) }];
     // SAFETY: per the contract.
     let n = unsafe { read_into(bufv, abi, &mut data) }?;
     data.truncate(n);

@@ -241,16 +241,6 @@ unsafe fn iov_slices<'a>(iov: *const libc::iovec, count: usize) -> Vec<&'a [u8]>
         .collect()
 }
 
-/// Copies a buffer vector's data (memory or fds) into one buffer, in the
-/// session's `fuse_buf` layout.
-///
-/// # Safety
-/// `bufv` a valid vector of the session's flavour.
-unsafe fn collect_bufv(req: &Req, bufv: *mut fuse_bufvec) -> Result<Vec<u8>, c_int> {
-    // SAFETY: per the contract.
-    unsafe { super::buf::read_all(bufv, req.session().abi) }
-}
-
 /// # Safety
 /// `req` a request not yet answered; `bufv` a valid vector.
 #[no_mangle]
@@ -292,13 +282,12 @@ pub unsafe extern "C" fn fuse_reply_data(
     // SAFETY: per the contract.
     let size = unsafe { super::buf::size_of_vec(bufv, abi) };
     SCRATCH.with(|cell| {
-        let Ok(mut scratch) = cell.try_borrow_mut() else {
-            // Re-entered from a reply inside a reply: take the slow path.
-            // SAFETY: per the contract.
-            return match unsafe { collect_bufv(r, bufv) } {
-                Ok(data) => ok(r, &[&data]),
-                Err(e) => send_reply(r, -e, &[]),
-            };
+        // Re-entered (a reply made inside a reply): a buffer of its own.
+        let mut own = Vec::new();
+        let mut guard = cell.try_borrow_mut();
+        let scratch = match guard.as_deref_mut() {
+            Ok(s) => s,
+            Err(_) => &mut own,
         };
         if scratch.len() < size {
             scratch.resize(size, 0);
@@ -654,13 +643,7 @@ unsafe fn splice_reply(r: &Req, bufv: *mut fuse_bufvec, abi: crate::compat::Abi)
             };
             // Whatever stayed in the pipe must not prefix the next reply.
             *slot = None;
-            if !se.exited() && e != libc::ENOENT {
-                crate::log_err!(
-                    "fuse: writing device: {}\n",
-                    std::io::Error::from_raw_os_error(e)
-                );
-            }
-            -e
+            se.write_failed(e)
         };
         crate::session::reply::end_request(r);
         Some(err)

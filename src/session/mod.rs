@@ -211,8 +211,7 @@ impl Session {
 
     /// Writes one message (reply or notification) to `fd`, through the
     /// custom I/O functions if the filesystem installed them. Returns 0 or
-    /// -errno; logs as libfuse does (ENOENT means the request was
-    /// interrupted and is not worth a message).
+    /// -errno; failures are logged by [`Session::write_failed`].
     pub fn write_msg(&self, fd: RawFd, iov: &[libc::iovec]) -> i32 {
         let io = *self.io.lock();
         let res = match io.and_then(|io| io.writev) {
@@ -226,15 +225,22 @@ impl Session {
             let err = std::io::Error::last_os_error()
                 .raw_os_error()
                 .unwrap_or(libc::EIO);
-            if !self.exited() && err != libc::ENOENT {
-                crate::log_err!(
-                    "fuse: writing device: {}\n",
-                    std::io::Error::from_raw_os_error(err)
-                );
-            }
-            return -err;
+            return self.write_failed(err);
         }
         0
+    }
+
+    /// A write of a message to the device failed with `err`: logged as
+    /// libfuse does (not ENOENT, which means the request was interrupted,
+    /// nor once the session is exiting); returns -err.
+    pub fn write_failed(&self, err: i32) -> i32 {
+        if !self.exited() && err != libc::ENOENT {
+            crate::log_err!(
+                "fuse: writing device: {}\n",
+                std::io::Error::from_raw_os_error(err)
+            );
+        }
+        -err
     }
 }
 

@@ -127,8 +127,9 @@ pub fn receive_into(se: &Session, fd: RawFd, buf: &mut [u8]) -> Result<usize, Re
                 }
                 libc::EINTR => return Err(RecvError::Interrupted),
                 libc::EAGAIN => return Err(RecvError::Errno(-err)),
-                // Possibly a buffer sized before INIT raised max_write;
-                // `receive` decides (and reports it if not).
+                // A buffer sized before INIT raised max_write: not an error
+                // worth a message; `receive` grows its buffer and reads
+                // again, other callers get -EINVAL.
                 libc::EINVAL
                     if buf.len() < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) =>
                 {

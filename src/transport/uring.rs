@@ -453,16 +453,20 @@ pub fn reply(se: &Session, ent: &Ent, unique: u64, mut error: i32, body: &[&[u8]
     } else {
         total = 0;
     }
-    let out = crate::session::reply::OutHeader {
-        len: (16 + total) as u32,
+    use crate::session::reply::OutHeader;
+    use std::mem::{offset_of, size_of};
+    let out = OutHeader {
+        len: (size_of::<OutHeader>() + total) as u32,
         error,
         unique,
     };
-    // SAFETY: the header slot is this request's until the commit; in_out is
-    // at offset 0, ring_ent_in_out.payload_sz at 256 + 16.
+    const PAYLOAD_SZ: usize = offset_of!(fuse_uring_req_header, ring_ent_in_out)
+        + offset_of!(fuse_uring_ent_in_out, payload_sz);
+    // SAFETY: the header slot (HDR_SLOT >= sizeof(fuse_uring_req_header)
+    // bytes) is this request's until the commit; in_out is at offset 0.
     unsafe {
-        std::ptr::write_unaligned(ent.hdr.cast::<crate::session::reply::OutHeader>(), out);
-        std::ptr::write_unaligned(ent.hdr.add(256 + 16).cast::<u32>(), total as u32);
+        std::ptr::write_unaligned(ent.hdr.cast::<OutHeader>(), out);
+        std::ptr::write_unaligned(ent.hdr.add(PAYLOAD_SZ).cast::<u32>(), total as u32);
     }
     if se.debug() {
         crate::log_debug!("    unique: {}, result={}\n", unique, total);
