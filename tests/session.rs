@@ -196,3 +196,58 @@ fn hello_ll_debug_trace() {
         assert!(log.contains(want), "-d log lacks {want:?}:\n{log}");
     }
 }
+
+/// libfuse 3.18's passthrough_hp, unmodified, answering O_DIRECT reads of a
+/// file whose backing fd it opened with O_DIRECT: the reply's data is read
+/// into a buffer that must be aligned as the backing filesystem requires
+/// (block-device filesystems such as ext4 do; tmpfs does not), or the
+/// daemon's pread fails with EINVAL. Over /dev/fuse and over io-uring. The
+/// backing directory is the scratch directory, on the build's disk.
+#[test]
+fn direct_reads_through_passthrough_hp() {
+    let bin = real_libfuse_build(Suite::Sid).join("example/passthrough_hp");
+    let base = scratch("session-direct");
+    let src = base.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let data: Vec<u8> = (0..4u32 << 20).map(|i| (i * 7 + i / 4096) as u8).collect();
+    std::fs::write(src.join("f"), &data).unwrap();
+    let direct = Command::new("dd")
+        .arg(format!("if={}", src.join("f").display()))
+        .args([
+            "of=/dev/null",
+            "bs=4k",
+            "count=1",
+            "iflag=direct",
+            "status=none",
+        ])
+        .status()
+        .unwrap();
+    if !direct.success() {
+        eprintln!("skipped: the scratch filesystem has no O_DIRECT");
+        return;
+    }
+    for (tag, transport) in [("dev", "no_io_uring"), ("uring", "io_uring")] {
+        let mnt = base.join(format!("mnt-{tag}"));
+        let src_arg = src.to_str().unwrap();
+        let mut d = Daemon::start(
+            &bin,
+            &["--foreground", "--nopassthrough", "-o", transport, src_arg],
+            &mnt,
+        );
+        let out = base.join(format!("out-{tag}"));
+        for bs in ["1M", "4k"] {
+            sh(&format!(
+                "dd if={} of={} bs={bs} iflag=direct status=none",
+                mnt.join("f").display(),
+                out.display()
+            ));
+            assert!(
+                std::fs::read(&out).unwrap() == data,
+                "{tag} bs={bs}: data differs:\n{}",
+                d.log_text()
+            );
+        }
+        let st = d.unmount_and_wait();
+        assert!(st.success(), "daemon exit {st}:\n{}", d.log_text());
+    }
+}

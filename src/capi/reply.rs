@@ -289,12 +289,18 @@ pub unsafe extern "C" fn fuse_reply_data(
             Ok(s) => s,
             Err(_) => &mut own,
         };
-        if scratch.len() < size {
-            scratch.resize(size, 0);
+        // Page-aligned, as libfuse's posix_memalign'd buffer: the fd may be
+        // open with O_DIRECT (a filesystem passing an O_DIRECT open through),
+        // and then pread into an unaligned buffer fails with EINVAL.
+        let page = crate::session::page_size();
+        if scratch.len() < size + page {
+            *scratch = vec![0u8; size + page];
         }
+        let start = scratch.as_ptr().align_offset(page);
+        let buf = &mut scratch[start..start + size];
         // SAFETY: per the contract.
-        match unsafe { super::buf::read_into(bufv, abi, &mut scratch[..size]) } {
-            Ok(n) => ok(r, &[&scratch[..n]]),
+        match unsafe { super::buf::read_into(bufv, abi, buf) } {
+            Ok(n) => ok(r, &[&buf[..n]]),
             Err(e) => send_reply(r, -e, &[]),
         }
     })
