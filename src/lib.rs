@@ -16,5 +16,6 @@ pub mod loop_config;
 pub mod loops;
 pub mod mount;
 pub mod opt;
+pub mod passthrough;
 pub mod session;
 pub mod transport;

@@ -2,7 +2,9 @@
 //! [`crate::dirent`].
 //!
 //! libfuse 3.18.3 ignores `req` in both (the records do not depend on the
-//! session or the protocol version), and so do we. As in libfuse, a NULL or
+//! session or the protocol version); so do we, except that
+//! `fuse_add_direntry_plus` with a live request shows passthrough=auto the
+//! entry's attributes. As in libfuse, a NULL or
 //! too small `buf` makes the call return the record's size without writing;
 //! `stbuf`/`e` are then not read, so they may be NULL. A NULL `name`, or a
 //! NULL `stbuf`/`e` when the record would be written, crashes libfuse; here it
@@ -74,7 +76,6 @@ pub unsafe extern "C" fn fuse_add_direntry_plus(
     e: *const fuse_entry_param,
     off: off_t,
 ) -> size_t {
-    let _ = req;
     crate::ffi_guard!("fuse_add_direntry_plus", 0, {
         // SAFETY: `name` is a C string per the API contract.
         let Some(name) = (unsafe { name_bytes(name) }) else {
@@ -89,7 +90,13 @@ pub unsafe extern "C" fn fuse_add_direntry_plus(
             return 0;
         }
         // SAFETY: a non-NULL `e` points to a fuse_entry_param.
-        dirent::add_direntry_plus(rec, name, unsafe { &*e }, off)
+        let e = unsafe { &*e };
+        // passthrough=auto learns the node's attributes here too.
+        // SAFETY: `req` is the filesystem's request (or NULL).
+        if let Some(r) = unsafe { crate::session::request::Req::active(req) } {
+            r.session().passthrough.reported(e.ino, &e.attr);
+        }
+        dirent::add_direntry_plus(rec, name, e, off)
     })
 }
 

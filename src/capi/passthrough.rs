@@ -27,6 +27,9 @@ pub unsafe extern "C" fn fuse_passthrough_open(req: fuse_req_t, fd: c_int) -> c_
         ..Default::default()
     };
     let dev = r.session().fd.load(Ordering::SeqCst);
+    r.session()
+        .passthrough
+        .filesystem_manages(r.session().debug());
     // SAFETY: the ioctl reads one fuse_backing_map from a local.
     let ret = unsafe { libc::ioctl(dev, FUSE_DEV_IOC_BACKING_OPEN as libc::c_ulong, &map) };
     if ret <= 0 {

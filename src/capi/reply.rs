@@ -94,7 +94,29 @@ pub unsafe extern "C" fn fuse_reply_entry(req: fuse_req_t, e: *const fuse_entry_
         return send_reply(r, -libc::ENOENT, &[]);
     }
     let arg = entry_out(e);
+    r.session().passthrough.reported(e.ino, &e.attr);
     ok(r, &[&arg.as_bytes()[..entry_size(r)]])
+}
+
+/// Sends an OPEN/CREATE reply whose open part is `open`, letting
+/// passthrough=auto decide on it first (for the node `nodeid`).
+fn send_open(r: &Req, nodeid: u64, head: &[u8], mut open: fuse_open_out) -> c_int {
+    let se = r.session();
+    let dev = se.fd.load(std::sync::atomic::Ordering::Relaxed);
+    let counted = se
+        .passthrough
+        .open(dev, se.debug(), nodeid, r.open_flags, &mut open);
+    let res = if head.is_empty() {
+        ok(r, &[open.as_bytes()])
+    } else {
+        ok(r, &[head, open.as_bytes()])
+    };
+    if res != 0 {
+        if let Some(c) = counted {
+            se.passthrough.undo(dev, c);
+        }
+    }
+    res
 }
 
 /// # Safety
@@ -113,7 +135,8 @@ pub unsafe extern "C" fn fuse_reply_create(
     let entry = entry_out(e);
     // SAFETY: fi is the filesystem's struct.
     let open = unsafe { open_out(r, fi) };
-    ok(r, &[&entry.as_bytes()[..entry_size(r)], open.as_bytes()])
+    r.session().passthrough.reported(e.ino, &e.attr);
+    send_open(r, e.ino, &entry.as_bytes()[..entry_size(r)], open)
 }
 
 /// # Safety
@@ -129,6 +152,7 @@ pub unsafe extern "C" fn fuse_reply_attr(
     let Some(st) = (unsafe { attr.as_ref() }) else {
         return send_reply(r, -libc::EINVAL, &[]);
     };
+    r.session().passthrough.reported(r.nodeid, st);
     let arg = fuse_attr_out {
         attr_valid: timeout_sec(attr_timeout),
         attr_valid_nsec: timeout_nsec(attr_timeout),
@@ -166,6 +190,9 @@ pub unsafe extern "C" fn fuse_reply_open(req: fuse_req_t, fi: *const fuse_file_i
     }
     // SAFETY: fi is the filesystem's struct.
     let arg = unsafe { open_out(r, fi) };
+    if r.opcode == FUSE_OPEN {
+        return send_open(r, r.nodeid, &[], arg);
+    }
     ok(r, &[arg.as_bytes()])
 }
 
@@ -516,6 +543,10 @@ pub unsafe extern "C" fn fuse_reply_statx(
             size_of::<fuse_statx>(),
         )
     };
+    // SAFETY: as above.
+    if let Some(id) = crate::passthrough::Ident::from_statx(unsafe { &*statx }) {
+        r.session().passthrough.reported_ident(r.nodeid, id);
+    }
     ok(r, &[arg.as_bytes()])
 }
 

@@ -213,6 +213,11 @@ pub unsafe extern "C" fn fuse_session_destroy(se: *mut fuse_session) {
             }
         }
         crate::conn::forget_want_record(s.conn_ptr());
+        if s.debug() {
+            if let Some(line) = s.passthrough.summary() {
+                crate::log_debug!("{line}");
+            }
+        }
         // Ring threads stop before the session goes; the buffers are
         // unmapped only after the device is closed.
         let pool = s.uring.lock().take();

@@ -255,8 +255,18 @@ fn call(
             reply::send_reply(req, 0, &[]);
         }
         Op::Lookup { name } => call_or!(lookup, enosys(req), |f| f(r, ino, name_ptr(name))),
-        Op::Forget { arg } => call_or!(forget, reply::end_request(req), |f| f(r, ino, arg.nlookup)),
+        Op::Forget { arg } => {
+            // Before the filesystem may reuse the node id.
+            se.passthrough.forget(se.fd.load(Ordering::Relaxed), ino);
+            call_or!(forget, reply::end_request(req), |f| f(r, ino, arg.nlookup))
+        }
         Op::BatchForget { arg, ref forgets } => {
+            if se.passthrough.tracking() {
+                for o in forgets.iter() {
+                    se.passthrough
+                        .forget(se.fd.load(Ordering::Relaxed), o.nodeid);
+                }
+            }
             if let Some(f) = ops.forget_multi {
                 let owned: Vec<fuse_forget_data> = forgets
                     .iter()
@@ -399,6 +409,7 @@ fn call(
             if killpriv_v2 && arg.open_flags & FUSE_OPEN_KILL_SUIDGID != 0 {
                 fi.bits |= fi_bits::KILL_SUIDGID;
             }
+            req.open_flags = arg.flags as i32;
             call_or!(create, enosys(req), |f| f(
                 r,
                 ino,
@@ -415,6 +426,7 @@ fn call(
             if killpriv_v2 && arg.open_flags & FUSE_OPEN_KILL_SUIDGID != 0 {
                 fi.bits |= fi_bits::KILL_SUIDGID;
             }
+            req.open_flags = arg.flags as i32;
             match ops.open {
                 // SAFETY: as in call_or.
                 Some(f) => unsafe { f(r, ino, &mut fi) },
@@ -494,6 +506,8 @@ fn call(
                 fi.bits |= fi_bits::FLOCK_RELEASE;
                 fi.lock_owner = arg.lock_owner;
             }
+            se.passthrough
+                .release(se.fd.load(Ordering::Relaxed), ino, arg.fh);
             call_or!(release, err(req, 0), |f| f(r, ino, &mut fi))
         }
         Op::Fsync { arg } => {

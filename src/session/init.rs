@@ -198,6 +198,9 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     }
     // SAFETY: as above.
     let conn = unsafe { &mut *conn_ptr };
+    if se.opts.passthrough_auto {
+        start_auto_passthrough(se, conn, debug);
+    }
 
     let unknown = conn.want_ext & !conn.capable_ext;
     if unknown != 0 {
@@ -317,6 +320,28 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
 
 /// Builds the rings for io-uring, when the kernel offers it, the session
 /// wants it and one of our loops runs the session. None means /dev/fuse.
+/// passthrough=auto: asks the kernel for passthrough on the filesystem's
+/// behalf. (A filesystem may want FUSE_CAP_PASSTHROUGH and never use it, as
+/// passthrough_hp --nopassthrough; auto steps aside once it registers a
+/// backing file itself.)
+fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug: bool) {
+    if conn.capable_ext & FUSE_CAP_PASSTHROUGH == 0 {
+        crate::log_info!("fuse: passthrough=auto: the kernel offers no passthrough; off\n");
+        return;
+    }
+    conn.want_ext |= FUSE_CAP_PASSTHROUGH;
+    if conn.want_ext & FUSE_CAP_WRITEBACK_CACHE != 0 {
+        // The kernel ignores passthrough beside writeback cache; the user
+        // asked for passthrough.
+        conn.want_ext &= !FUSE_CAP_WRITEBACK_CACHE;
+        if debug {
+            crate::log_debug!("fuse: passthrough=auto: writeback cache turned off\n");
+        }
+    }
+    conn.want = conn.want_ext as u32;
+    se.passthrough.start();
+}
+
 fn start_uring(
     se: &Session,
     outarg: &fuse_init_out,

@@ -73,6 +73,9 @@ pub struct Session {
     /// The rings negotiated at INIT; kept until the session is destroyed
     /// (the kernel may write their buffers until the rings are gone).
     pub uring: Mutex<Option<std::sync::Arc<crate::transport::uring::Pool>>>,
+    /// `-o passthrough=auto`: backing files for opens the filesystem only
+    /// forwards.
+    pub passthrough: crate::passthrough::Auto,
 }
 
 /// The system's page size.
@@ -132,6 +135,7 @@ impl Session {
             cuse: std::sync::OnceLock::new(),
             uring_loop: Mutex::new(None),
             uring: Mutex::new(None),
+            passthrough: Default::default(),
         })
     }
 

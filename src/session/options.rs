@@ -17,6 +17,10 @@ pub struct SessionOpts {
     pub uring_enable: bool,
     /// `-o io_uring_q_depth=N` / `FUSE_URING_QUEUE_DEPTH`.
     pub uring_q_depth: u32,
+    /// `-o passthrough=auto` / `FERROFUSE_PASSTHROUGH=auto`: transparent
+    /// kernel passthrough (ferrofuse's own; off by default, and
+    /// `-o passthrough=off` turns it off again).
+    pub passthrough_auto: bool,
 }
 
 /// libfuse's SESSION_DEF_URING_Q_DEPTH.
@@ -26,6 +30,7 @@ const DEBUG: u64 = 0;
 const DENY_OTHERS: u64 = 1;
 const URING_ENABLE: u64 = 2;
 const URING_Q_DEPTH: u64 = 3;
+const PASSTHROUGH_AUTO: u64 = 4;
 
 const TEMPLATES: &[Template<'static>] = &[
     Template::new(b"debug", DEBUG, 1),
@@ -35,6 +40,8 @@ const TEMPLATES: &[Template<'static>] = &[
     Template::new(b"io_uring", URING_ENABLE, 1),
     Template::new(b"no_io_uring", URING_ENABLE, 0),
     Template::new(b"io_uring_q_depth=%u", URING_Q_DEPTH, -1),
+    Template::new(b"passthrough=auto", PASSTHROUGH_AUTO, 1),
+    Template::new(b"passthrough=off", PASSTHROUGH_AUTO, 0),
 ];
 
 impl SessionOpts {
@@ -60,6 +67,8 @@ impl SessionOpts {
             deny_others: false,
             uring_enable: atoi("FUSE_URING_ENABLE").is_none_or(|v| v as i32 != 0),
             uring_q_depth: atoi("FUSE_URING_QUEUE_DEPTH").map_or(DEF_URING_Q_DEPTH, |v| v as u32),
+            passthrough_auto: std::env::var_os("FERROFUSE_PASSTHROUGH")
+                .is_some_and(|v| v == "auto"),
         }
     }
 
@@ -94,6 +103,7 @@ impl<S: ArgSink> OptHost for Host<'_, S> {
             DENY_OTHERS => self.opts.deny_others = on,
             URING_ENABLE => self.opts.uring_enable = on,
             URING_Q_DEPTH => self.opts.uring_q_depth = value as u32,
+            PASSTHROUGH_AUTO => self.opts.passthrough_auto = on,
             _ => {}
         }
     }
@@ -144,5 +154,22 @@ mod tests {
         let mut out: Vec<Vec<u8>> = Vec::new();
         let argv = v(&["prog", "-o", "io_uring_q_depth=x"]);
         assert!(o.parse(&argv, &mut out).is_err());
+    }
+
+    #[test]
+    fn passthrough_auto_is_ours_and_other_values_are_left_over() {
+        let mut o = SessionOpts::default();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        o.parse(&v(&["prog", "-o", "passthrough=auto"]), &mut out)
+            .unwrap();
+        assert!(o.passthrough_auto);
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        o.parse(
+            &v(&["prog", "-o", "passthrough=off,passthrough=x"]),
+            &mut out,
+        )
+        .unwrap();
+        assert!(!o.passthrough_auto);
+        assert_eq!(out, v(&["prog", "-o", "passthrough=x"]));
     }
 }

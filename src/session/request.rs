@@ -42,6 +42,8 @@ pub struct Req {
     pub fd: RawFd,
     /// COPY_FILE_RANGE_64: fuse_reply_write answers with a 64-bit count.
     pub copy64: bool,
+    /// OPEN/CREATE: the open's flags (for passthrough=auto's reply check).
+    pub open_flags: i32,
     /// The io-uring entry the request came in (and its reply goes out)
     /// through; null for /dev/fuse.
     pub ring: *const crate::transport::uring::Ent,
@@ -65,6 +67,7 @@ impl Req {
             se: std::ptr::null(),
             fd: -1,
             copy64: false,
+            open_flags: 0,
             ring: std::ptr::null(),
             state: AtomicU8::new(FREE),
             intr: Mutex::new(Intr {
@@ -199,6 +202,7 @@ impl Registry {
         r.se = se;
         r.fd = fd;
         r.copy64 = false;
+        r.open_flags = 0;
         r.ring = std::ptr::null();
         *r.intr.get_mut() = Intr {
             func: None,
