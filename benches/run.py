@@ -49,9 +49,10 @@ HAVE = ["COPY_FILE_RANGE", "FALLOCATE", "FDATASYNC", "FSTATAT", "OPENAT", "PIPE2
 #   name, binary key, library dir (None: the system one; LIB318 and FERRO are
 #   filled in at run time), argument template, transport, environment, modes.
 # transport is native, dev (/dev/fuse), uring, pt (kernel passthrough over
-# /dev/fuse) or pt-uring; a uring transport makes the harness set the fuse
+# /dev/fuse), pt-uring or auto-uring (ferrofuse's passthrough=auto over
+# io-uring); a uring transport makes the harness set the fuse
 # module's enable_uring=Y.  The environment is added to a scrubbed one
-# (LD_LIBRARY_PATH and FUSE_URING_* removed).
+# (LD_LIBRARY_PATH, FUSE_URING_* and FERROFUSE_* removed).
 # ferrofuse uses io-uring by default when the kernel offers it (issue 5), so
 # its /dev/fuse modes say FUSE_URING_ENABLE=0 and ferro-uring says nothing.
 Contender = collections.namedtuple("Contender", "name bin lib args transport env modes")
@@ -60,6 +61,7 @@ HP_PT = "--foreground {src} {mnt}"           # 3.18's passthrough_hp: passthroug
 HP314 = "--foreground {src} {mnt}"           # 3.14's passthrough_hp has no passthrough
 LL = "-f -o source={src} {mnt}"
 DEV_ONLY = {"FUSE_URING_ENABLE": "0"}
+AUTO = {"FERROFUSE_PASSTHROUGH": "auto"}
 CONTENDERS = [Contender(*c) for c in [
     ("native", None, None, "", "native", {}, "smoke quick full"),
     ("lf314-dev", "hp314", DEBIAN_LIB, HP314, "dev", {}, "smoke quick full"),
@@ -77,6 +79,9 @@ CONTENDERS = [Contender(*c) for c in [
     ("lf314-ll", "ll314", DEBIAN_LIB, LL, "dev", {}, "full"),
     ("lf318-ll", "ll318", "LIB318", LL, "dev", {}, "full"),
     ("ferro-ll", "ll318", "FERRO", LL, "dev", DEV_ONLY, "full"),
+    # transparent passthrough (issue 6): the unmodified examples, no passthrough code of theirs
+    ("ferro-auto", "hp318", "FERRO", HP, "auto-uring", AUTO, "quick full"),
+    ("ferro-ll-auto", "ll318", "FERRO", LL, "auto-uring", AUTO, "full"),
 ]]
 ORDER = [c.name for c in CONTENDERS]
 
@@ -84,6 +89,7 @@ ORDER = [c.name for c in CONTENDERS]
 RATIO_TABLES = [
     ("libfuse 3.14 /dev/fuse", {"hp": "lf314-dev", "ll": "lf314-ll"}),
     ("libfuse 3.18 io-uring", {"hp": "lf318-uring"}),
+    ("libfuse 3.18 passthrough", {"hp": "lf318-pt"}),
     ("native", {"hp": "native", "ll": "native"}),
 ]
 
@@ -218,7 +224,7 @@ def unmount(mnt):
 
 def daemon_env(c, libdir):
     env = {k: v for k, v in os.environ.items()
-           if k != "LD_LIBRARY_PATH" and not k.startswith("FUSE_URING_")}
+           if k != "LD_LIBRARY_PATH" and not k.startswith(("FUSE_URING_", "FERROFUSE_"))}
     if libdir:
         env["LD_LIBRARY_PATH"] = libdir
     env.update(c.env)
