@@ -432,8 +432,8 @@ impl Auto {
         );
         let mut backing = None;
         if plan == Plan::Register {
-            let fd = fd.map_or(-1, |_| arg.fh as i32);
-            match backing_open(dev, fd) {
+            // Register implies fh is an fd (fd_info succeeded).
+            match backing_open(dev, arg.fh as i32) {
                 Ok(id) => backing = Some(id),
                 Err(e) => {
                     if self.on.swap(false, Ordering::SeqCst) {
@@ -446,23 +446,19 @@ impl Auto {
                 }
             }
         }
-        let kind = match plan {
-            Plan::Register | Plan::Reuse(_) => {
-                let id = backing.unwrap_or(match plan {
-                    Plan::Reuse(id) => id,
-                    _ => 0,
-                });
+        let kind = match (plan, backing) {
+            (Plan::Reuse(id), _) | (Plan::Register, Some(id)) => {
                 arg.backing_id = id;
                 arg.open_flags |= FOPEN_PASSTHROUGH;
                 arg.open_flags &= !(FOPEN_KEEP_CACHE | FOPEN_DIRECT_IO);
                 Kind::Passthrough
             }
-            Plan::Uncached(_) => {
+            (Plan::Uncached(_), _) => {
                 arg.open_flags |= FOPEN_DIRECT_IO;
                 Kind::Uncached
             }
-            Plan::Keep(_) if arg.open_flags & FOPEN_DIRECT_IO != 0 => Kind::Uncached,
-            Plan::Keep(_) => Kind::Cached,
+            _ if arg.open_flags & FOPEN_DIRECT_IO != 0 => Kind::Uncached,
+            _ => Kind::Cached,
         };
         let node = st.nodes.entry(nodeid).or_default();
         if let (Some(id), Some(fd)) = (backing, fd) {
@@ -480,7 +476,7 @@ impl Auto {
                         "   passthrough: nodeid {nodeid} fh {}: not passed through: {}{}\n",
                         arg.fh,
                         why.text(),
-                        if kind == Kind::Uncached && matches!(plan, Plan::Uncached(_)) {
+                        if matches!(plan, Plan::Uncached(_)) {
                             " (direct_io beside the node's passthrough opens)"
                         } else {
                             ""
