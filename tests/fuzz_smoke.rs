@@ -1171,19 +1171,17 @@ fn nightly_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// A directory holding `bin/cargo-fuzz`: the one on PATH, or one installed
-/// (once, then kept) next to the libfuse cache.
-fn cargo_fuzz_root(log: &Path) -> PathBuf {
+/// The directory holding `cargo-fuzz`: one on PATH, or one installed
+/// (once, then kept) next to the libfuse cache (`target/cargo-fuzz/bin`).
+fn cargo_fuzz_bin_dir(log: &Path) -> PathBuf {
     let root = cache_dir().with_file_name("cargo-fuzz");
-    let bin = root.join("bin/cargo-fuzz");
-    if bin.exists() {
-        return root;
+    let bin = root.join("bin");
+    if bin.join("cargo-fuzz").is_file() {
+        return bin;
     }
     if let Some(path) = std::env::var_os("PATH") {
-        for d in std::env::split_paths(&path) {
-            if d.join("cargo-fuzz").is_file() {
-                return d.parent().unwrap_or(&d).to_path_buf();
-            }
+        if let Some(d) = std::env::split_paths(&path).find(|d| d.join("cargo-fuzz").is_file()) {
+            return d;
         }
     }
     let mut cmd = Command::new("cargo");
@@ -1193,11 +1191,11 @@ fn cargo_fuzz_root(log: &Path) -> PathBuf {
         .env_remove("CARGO_TARGET_DIR");
     let run = run_bounded(&mut cmd, log, Duration::from_secs(1200));
     assert!(
-        run.success() && bin.exists(),
+        run.success() && bin.join("cargo-fuzz").is_file(),
         "cargo install cargo-fuzz failed ({run:?}):\n{}",
         tail_of(log, 30)
     );
-    root
+    bin
 }
 
 #[test]
@@ -1216,10 +1214,9 @@ fn cargo_fuzz_run_is_clean() {
     }
     let scratch = scratch("fuzz-dispatch");
     let log = scratch.join("fuzz.log");
-    let root = cargo_fuzz_root(&log);
+    let bin = cargo_fuzz_bin_dir(&log);
     let path = std::env::join_paths(
-        std::iter::once(root.join("bin"))
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
     )
     .unwrap();
     // New inputs go to a scratch directory; the committed corpus is only
