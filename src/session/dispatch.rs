@@ -59,7 +59,9 @@ fn flock_from(lk: &fuse_file_lock) -> libc::flock {
     f.l_len = if lk.end == i64::MAX as u64 {
         0
     } else {
-        (lk.end.wrapping_sub(lk.start) + 1) as i64
+        // Unsigned arithmetic that wraps, as libfuse's C: an end before
+        // the start must not overflow (found by the dispatch fuzz target).
+        lk.end.wrapping_sub(lk.start).wrapping_add(1) as i64
     };
     f.l_pid = lk.pid as i32;
     f
