@@ -69,7 +69,10 @@ fn entry_size(req: &Req) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn fuse_reply_err(req: fuse_req_t, err: c_int) -> c_int {
     let r = req_or!(req, "fuse_reply_err", -libc::EINVAL);
-    send_reply(r, -err, &[])
+    // INT_MIN has no negation: wrapping keeps it INT_MIN, which
+    // send_reply refuses as a bad error value (a plain `-err` panics, and
+    // so aborts the daemon, in a build with overflow checks).
+    send_reply(r, err.wrapping_neg(), &[])
 }
 
 /// # Safety
