@@ -241,7 +241,7 @@ impl Session {
         if !self.exited() && err != libc::ENOENT {
             crate::log_err!(
                 "fuse: writing device: {}\n",
-                std::io::Error::from_raw_os_error(err)
+                crate::log::strerror(err)
             );
         }
         -err
