@@ -637,7 +637,13 @@ unsafe fn splice_reply(r: &Req, bufv: *mut fuse_bufvec, abi: crate::compat::Abi)
             *slot = SplicePipe::new();
         }
         let pipe = slot.as_ref()?;
-        if size + hdr_len > pipe.cap {
+        // A pipe holds cap / page buffers, and spliced pages never share
+        // one: the header takes a buffer of its own, and data starting
+        // inside a page spans one page more than its size. A reply that
+        // would not fit is copied (trying it would fill the pipe, come up
+        // short, and drop the pipe, only to make a new one next time).
+        let page = crate::session::page_size();
+        if hdr_len + size + 2 * page > pipe.cap {
             return None;
         }
         let out = crate::session::reply::OutHeader {
