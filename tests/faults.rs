@@ -356,15 +356,26 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// The default action for the signals the tests send, whatever this
-/// process inherited (an ignored signal stays ignored across exec).
+/// process inherited (an ignored signal stays ignored across exec), and
+/// no fd but stdio: whatever fds this test process inherited without
+/// FD_CLOEXEC (from a CI runner, a shell) are marked close-on-exec, so
+/// the fd test sees only what the daemon opened itself.
 fn default_signals(cmd: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
-    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    // SAFETY: signal(2) and close_range(2) are async-signal-safe, as
+    // pre_exec requires.
     unsafe {
         cmd.pre_exec(|| {
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
                 libc::signal(sig, libc::SIG_DFL);
             }
+            // CLOSE_RANGE_CLOEXEC: std's own exec-error pipe keeps working.
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
             Ok(())
         })
     }
@@ -1054,6 +1065,145 @@ fn bad_replies_on_each_transport() {
                 4,
                 "{log}"
             );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fd hygiene: every fd ferrofuse opens in the daemon carries FD_CLOEXEC,
+// and a child the filesystem execs inherits none of them.
+
+const O_CLOEXEC_FLAG: u32 = 0o2000000;
+
+/// The daemon's fds: number, target, and `flags:` of /proc/PID/fdinfo/N.
+fn daemon_fds(pid: i32) -> Vec<(i32, String, u32)> {
+    let mut fds: Vec<(i32, String, u32)> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let n: i32 = e.file_name().to_str()?.parse().ok()?;
+            let target = std::fs::read_link(e.path()).ok()?.display().to_string();
+            let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{n}")).ok()?;
+            let flags = info
+                .lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())?;
+            Some((n, target, flags))
+        })
+        .collect();
+    fds.sort();
+    fds
+}
+
+fn spliced_byte(i: usize) -> u8 {
+    (i % 253) as u8
+}
+
+/// Reads /spliced (answered with fuse_reply_data from an fd) in 4 threads
+/// at once and /data after a write, checking every byte.
+fn fd_workload(fs: &Fs) {
+    let spliced = fs.path("spliced");
+    let data = fs.path("data");
+    bounded("fd workload", move || {
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..3 {
+                        let got = std::fs::read(&spliced).unwrap();
+                        assert_eq!(got.len(), 1 << 20);
+                        assert!(got.iter().enumerate().all(|(i, b)| *b == spliced_byte(i)));
+                    }
+                });
+            }
+        });
+        let want: Vec<u8> = (0..256 * 1024).map(|i| (i % 241) as u8).collect();
+        std::fs::write(&data, &want).unwrap();
+        assert!(std::fs::read(&data).unwrap() == want);
+    });
+}
+
+/// Each of ferrofuse's fds (/dev/fuse, cloned device fds, eventfds,
+/// io_uring fds, splice pipes, the auto_unmount socket) is FD_CLOEXEC on
+/// both transports, single- and multi-threaded, with clone_fd and with the
+/// fd received from fusermount3 (auto_unmount); and `ls -l /proc/self/fd`
+/// exec'd by the filesystem sees only its own stdio and directory.
+#[test]
+fn daemon_fds_are_cloexec_and_not_inherited() {
+    let cases: [(bool, &[&str]); 4] = [
+        (false, &[]),
+        (true, &[]),
+        (true, &["-o", "clone_fd"]),
+        (true, &["-o", "auto_unmount"]),
+    ];
+    for t in transports() {
+        for (mt, extra) in cases {
+            let what = format!("{t:?} mt={mt} {extra:?}");
+            let mut fs = Fs::fault("fds", t, mt, extra);
+            fd_workload(&fs);
+            let fds = daemon_fds(fs.pid);
+            let count = |pred: &dyn Fn(&str) -> bool| fds.iter().filter(|f| pred(&f.1)).count();
+            let dev = count(&|t| t == "/dev/fuse");
+            let rings = count(&|t| t == "anon_inode:[io_uring]");
+            let eventfds = count(&|t| t == "anon_inode:[eventfd]");
+            let pipes = count(&|t| t.starts_with("pipe:"));
+            let sockets = count(&|t| t.starts_with("socket:"));
+            eprintln!(
+                "{what}: {} fds: /dev/fuse {dev}, io_uring {rings}, eventfd {eventfds}, pipes {pipes}, sockets {sockets}",
+                fds.len()
+            );
+            // The check sees a missing FD_CLOEXEC: our stdio, inherited.
+            for n in 0..3 {
+                let f = fds.iter().find(|f| f.0 == n).expect("stdio");
+                assert_eq!(f.2 & O_CLOEXEC_FLAG, 0, "{what}: fd {n} {f:?}");
+            }
+            let leaky: Vec<_> = fds
+                .iter()
+                .filter(|f| f.0 > 2 && f.2 & O_CLOEXEC_FLAG == 0)
+                .collect();
+            assert!(leaky.is_empty(), "{what}: fds without O_CLOEXEC: {leaky:?}");
+            assert!(dev >= 1, "{what}: {fds:?}");
+            match t {
+                Transport::Ring => {
+                    assert!(rings >= 1 && eventfds >= 1, "{what}: {fds:?}")
+                }
+                Transport::Dev => {
+                    assert_eq!(rings, 0, "{what}: {fds:?}");
+                    // Splice writes negotiated: a pipe pair per thread.
+                    assert!(pipes >= 2, "{what}: {fds:?}");
+                }
+            }
+            if extra.contains(&"clone_fd") && t == Transport::Dev {
+                assert!(dev >= 2, "{what}: no cloned device fd: {fds:?}");
+            }
+            if extra.contains(&"auto_unmount") {
+                assert!(sockets >= 1, "{what}: no fusermount3 socket: {fds:?}");
+            }
+            if !mt {
+                // One thread: the same fds after more of the same load.
+                fd_workload(&fs);
+                assert_eq!(daemon_fds(fs.pid), fds, "{what}: fds changed");
+            }
+            // What a child the filesystem execs inherits.
+            let p = fs.path("fds");
+            let listing = bounded("read /fds", move || std::fs::read_to_string(p).unwrap());
+            let mut inherited = Vec::new();
+            for l in listing.lines().filter(|l| l.contains(" -> ")) {
+                let (left, target) = l.split_once(" -> ").unwrap();
+                let n: i32 = left.rsplit(' ').next().unwrap().parse().unwrap();
+                let own_dir = target.starts_with("/proc/") && target.ends_with("/fd");
+                if n > 2 && !own_dir {
+                    inherited.push(l.to_string());
+                }
+            }
+            assert!(
+                listing.contains(" 0 -> "),
+                "{what}: ls did not run: {listing}"
+            );
+            assert!(
+                inherited.is_empty(),
+                "{what}: an exec'd child inherits {inherited:?}"
+            );
+            fs.unmount();
         }
     }
 }
