@@ -284,10 +284,11 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 
 /// fault_fs_ll mounted, used (good and wrong replies, fd-buffer replies,
 /// an interrupted read) and unmounted under memcheck, over io-uring
-/// (single-threaded: valgrind runs one thread at a time and cannot let a
-/// thread blocked in io_uring_enter give way, so ring threads serving
-/// other queues would starve) and over /dev/fuse (multi-threaded,
-/// clone_fd).
+/// (single-threaded: valgrind runs one thread at a time and does not give
+/// the others a turn while one waits in io_uring_enter, so with a ring
+/// thread per queue the first request to another queue hangs; the same
+/// as axboe/liburing#657 and DataDog/glommio#582 report for valgrind) and
+/// over /dev/fuse (multi-threaded, clone_fd).
 #[test]
 fn mount_cycle_under_valgrind() {
     if !valgrind_present() {
