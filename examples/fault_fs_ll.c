@@ -10,6 +10,8 @@
  *                fuse_req_interrupted() says the kernel interrupted it, and
  *                only then registers its interrupt function, which must run
  *                at once (the interrupt already came) and replies EINTR
+ *   /hang        a read is never answered at all (no interrupt function):
+ *                only aborting the connection frees its caller
  *   /spliced     read-only, answered by fuse_reply_data from an fd buffer
  *                (a memfd), so the library may splice
  *   /oversize    a read replies 4096 bytes more than the kernel asked for
@@ -59,6 +61,7 @@ enum {
 	INO_DATA = 2,
 	INO_INTR,
 	INO_POLL,
+	INO_HANG,
 	INO_SPLICED,
 	INO_OVERSIZE,
 	INO_HUGE,
@@ -71,7 +74,8 @@ enum {
 
 static const char *const names[INO_END] = {
 	[INO_DATA] = "data",	     [INO_INTR] = "intr",
-	[INO_POLL] = "poll",	     [INO_SPLICED] = "spliced",
+	[INO_POLL] = "poll",	     [INO_HANG] = "hang",
+	[INO_SPLICED] = "spliced",
 	[INO_OVERSIZE] = "oversize", [INO_HUGE] = "huge",
 	[INO_NULLBUF] = "nullbuf",   [INO_NONE_RELEASE] = "none_release",
 	[INO_FDS] = "fds",	     [INO_STATS] = "stats",
@@ -81,7 +85,7 @@ static const char *const names[INO_END] = {
 #define HUGE_SIZE (32 * 1024 * 1024)
 
 static unsigned long blocked_now, interrupts, polled, refused, accepted_twice;
-static unsigned long none_releases, ring_reqs, dev_reqs;
+static unsigned long none_releases, ring_reqs, dev_reqs, hung;
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
@@ -340,10 +344,10 @@ static void reply_stats(fuse_req_t req, size_t size, off_t off)
 	len = snprintf(text, sizeof(text),
 		       "blocked_now=%lu\ninterrupts=%lu\npolled=%lu\n"
 		       "refused=%lu\naccepted_twice=%lu\nnone_releases=%lu\n"
-		       "ring_requests=%lu\ndev_requests=%lu\n",
+		       "ring_requests=%lu\ndev_requests=%lu\nhung=%lu\n",
 		       LOAD(blocked_now), LOAD(interrupts), LOAD(polled),
 		       LOAD(refused), LOAD(accepted_twice), LOAD(none_releases),
-		       LOAD(ring_reqs), LOAD(dev_reqs));
+		       LOAD(ring_reqs), LOAD(dev_reqs), LOAD(hung));
 	reply_text(req, text, (size_t)len, size, off);
 }
 
@@ -382,6 +386,10 @@ static void ff_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		break;
 	}
+	case INO_HANG:
+		/* Never answered: the request stays with us for good. */
+		INC(hung);
+		break;
 	case INO_SPLICED: {
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 
