@@ -287,7 +287,7 @@ use std::sync::{Arc, OnceLock};
 const ENABLE_URING: &str = "/sys/module/fuse/parameters/enable_uring";
 const LIMIT: Duration = Duration::from_secs(20);
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Transport {
     Ring,
     Dev,
@@ -412,6 +412,18 @@ impl Fs {
     /// Starts `bin args... MNT` (or `bin args... SRC MNT` when `src_arg`)
     /// on transport `t` in scratch dir `name`, and waits for the mount.
     fn start(name: &str, t: Transport, bin: &Path, args: &[String], src_arg: bool) -> Fs {
+        Fs::start_on(name, t, bin, args, src_arg, lib_dir())
+    }
+
+    /// As `start`, with the library found in `lib`.
+    fn start_on(
+        name: &str,
+        t: Transport,
+        bin: &Path,
+        args: &[String],
+        src_arg: bool,
+        lib: &Path,
+    ) -> Fs {
         let base = profile_dir().join("test-scratch").join(name);
         assert!(
             remove_tree_unmounted(&base),
@@ -433,7 +445,7 @@ impl Fs {
             cmd.arg(&src);
         }
         cmd.arg(&mnt)
-            .env("LD_LIBRARY_PATH", lib_dir())
+            .env("LD_LIBRARY_PATH", lib)
             .env("FERROFUSE_TAG", &tag)
             .env_remove("FUSE_URING_ENABLE")
             .env_remove("FUSE_URING_QUEUE_DEPTH")
@@ -472,13 +484,18 @@ impl Fs {
 
     /// fault_fs_ll on transport `t`, single-threaded or not, with `extra`.
     fn fault(name: &str, t: Transport, mt: bool, extra: &[&str]) -> Fs {
+        Fs::fault_on(name, t, mt, extra, lib_dir())
+    }
+
+    /// As `fault`, with the library found in `lib`.
+    fn fault_on(name: &str, t: Transport, mt: bool, extra: &[&str], lib: &Path) -> Fs {
         let mut args: Vec<String> = vec!["-f".into()];
         if !mt {
             args.push("-s".into());
         }
         args.extend(extra.iter().map(|s| s.to_string()));
         let name = format!("{name}-{}-{}", t.tag(), if mt { "mt" } else { "st" });
-        let fs = Fs::start(&name, t, fault_fs_bin(), &args, false);
+        let fs = Fs::start_on(&name, t, fault_fs_bin(), &args, false, lib);
         // The first request completes INIT, and with it the transport.
         fs.stats();
         fs.assert_transport(t);
@@ -1204,6 +1221,90 @@ fn daemon_fds_are_cloexec_and_not_inherited() {
                 "{what}: an exec'd child inherits {inherited:?}"
             );
             fs.unmount();
+        }
+    }
+}
+
+/// A read the filesystem never answers, not even on interrupt: its caller,
+/// killed, stays in the kernel (which waits for an answer to a request the
+/// daemon holds) while the daemon keeps serving; aborting the connection
+/// (/sys/fs/fuse/connections/N/abort) frees the caller, the daemon exits by
+/// itself, and as with libfuse it leaves the aborted mount to `umount`. On
+/// both transports, both loops; and on /dev/fuse the same binary on
+/// libfuse 3.18 ends the same way.
+#[test]
+fn abort_frees_a_request_never_answered() {
+    use std::os::unix::fs::MetadataExt;
+    // fault_fs_ll, linked against ferrofuse, needs libfuse3.so.3; libfuse
+    // 3.18's library is libfuse3.so.4 with the same symbol versions.
+    let real_lib = scratch("abort-real-lib");
+    std::os::unix::fs::symlink(
+        real_318().join("lib/libfuse3.so.4"),
+        real_lib.join("libfuse3.so.3"),
+    )
+    .unwrap();
+    let mut runs: Vec<(Transport, bool, &Path)> = Vec::new();
+    for t in transports() {
+        for mt in [false, true] {
+            runs.push((t, mt, lib_dir()));
+        }
+    }
+    runs.push((Transport::Dev, false, &real_lib));
+    runs.push((Transport::Dev, true, &real_lib));
+    let mut outcomes = std::collections::HashMap::new();
+    for (t, mt, lib) in runs {
+        let real = lib == real_lib.as_path();
+        let what = format!("{t:?} mt={mt} real={real}");
+        let name = if real { "abort-real" } else { "abort" };
+        let mut fs = Fs::fault_on(name, t, mt, &[], lib);
+        let maps = std::fs::read_to_string(format!("/proc/{}/maps", fs.pid)).unwrap();
+        let loaded = if real {
+            "libfuse3.so.3.18.3".to_string()
+        } else {
+            ferrofuse_library().display().to_string()
+        };
+        assert!(maps.contains(&loaded), "{what}: {loaded} not loaded");
+        let m = fs.mnt.clone();
+        let dev = bounded("stat of the mount", move || {
+            std::fs::metadata(m).unwrap().dev()
+        });
+        let p = fs.path("hang");
+        let k = fs.spawn_kid(Command::new("cat").arg(p));
+        wait_until("cat parks in /hang", || fs.stats()["hung"] >= 1);
+        let _ = fs.kids[k].kill();
+        // Still serving while one request is held forever.
+        let p = fs.path("data");
+        bounded("write and read /data", move || {
+            std::fs::write(&p, b"beside a hung request").unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), b"beside a hung request");
+        });
+        assert!(fs.alive(), "{what}: daemon died:\n{}", fs.tail());
+        std::fs::write(format!("/sys/fs/fuse/connections/{dev}/abort"), "1")
+            .unwrap_or_else(|e| panic!("{what}: abort connection {dev}: {e}"));
+        let st = wait_for(&mut fs.kids[k], LIMIT)
+            .unwrap_or_else(|| panic!("{what}: the caller hung after the abort"));
+        assert_eq!(st.signal(), Some(libc::SIGKILL), "{what}");
+        let st = fs.wait_exit("after the abort");
+        let left_mounted = is_mounted(&fs.mnt);
+        eprintln!("{what}: daemon {st}, mount left: {left_mounted}");
+        outcomes.insert((t, mt, real), (st.code(), left_mounted));
+        if left_mounted {
+            let st = Command::new("timeout")
+                .args(["20", "umount"])
+                .arg(&fs.mnt)
+                .status()
+                .unwrap();
+            assert!(st.success(), "{what}: umount after the abort: {st}");
+        }
+        assert!(!is_mounted(&fs.mnt));
+        fs.assert_no_leftovers();
+    }
+    for ((t, mt, real), outcome) in &outcomes {
+        if !real {
+            assert_eq!(outcome.0, Some(0), "{t:?} mt={mt}: daemon exit");
+            if let Some(theirs) = outcomes.get(&(*t, *mt, true)) {
+                assert_eq!(outcome, theirs, "{t:?} mt={mt}: ferrofuse vs libfuse 3.18");
+            }
         }
     }
 }
