@@ -97,6 +97,16 @@ fn parse_report(xml: &Path) -> Vec<VgError> {
         .collect()
 }
 
+/// The first frames of a record's stack, for messages.
+fn frames(e: &VgError) -> String {
+    let mut f: Vec<&str> = e.fns.iter().take(5).map(String::as_str).collect();
+    if e.fns.len() > 5 {
+        f.push("...");
+        f.extend(e.fns.iter().rev().take(2).rev().map(String::as_str));
+    }
+    f.join(" < ").replace("&lt;", "<").replace("&gt;", ">")
+}
+
 /// Fails on any memcheck error, and on a definite leak with a frame in
 /// ferrofuse; lists the other definite leaks. Returns how many records
 /// the report held.
@@ -111,12 +121,18 @@ fn check_report(what: &str, xml: &Path) -> usize {
     let mut bad = Vec::new();
     for e in &errors {
         if !e.kind.starts_with("Leak_") {
-            bad.push(format!("{}: {} in {:?}", e.kind, e.what, e.fns));
+            bad.push(format!("{}: {} in {}", e.kind, e.what, frames(e)));
         } else if e.kind == "Leak_DefinitelyLost" {
-            if in_ferrofuse(e) {
-                bad.push(format!("{}: {} in {:?}", e.kind, e.what, e.fns));
+            // A string fuse_opt_parse stored for a `%s` template belongs
+            // to the caller, which frees it (libfuse 3.14's passthrough_ll
+            // never frees its source=: real libfuse 3.14 shows the same
+            // leak under memcheck, from its process_gopt's strdup).
+            let handed_over = e.fns.iter().any(|f| f == "store_string")
+                && e.fns.iter().any(|f| f == "fuse_opt_parse");
+            if in_ferrofuse(e) && !handed_over {
+                bad.push(format!("{}: {} in {}", e.kind, e.what, frames(e)));
             } else {
-                eprintln!("{what}: not ferrofuse's: {} in {:?}", e.what, e.fns);
+                eprintln!("{what}: not ferrofuse's: {} in {}", e.what, frames(e));
             }
         }
     }
@@ -429,7 +445,13 @@ fn report_check_catches_errors() {
         )
     };
     let prog = Path::new("/usr/bin/true");
+    let handed = record("Leak_DefinitelyLost", &ours).replace(
+        "<fn>f</fn>",
+        "<fn>store_string</fn></frame><frame><fn>fuse_opt_parse</fn>",
+    );
+    // The failing cases print their (caught) panics.
     let cases = [
+        (handed, true),
         (record("InvalidRead", prog), false),
         (record("Leak_DefinitelyLost", &ours), false),
         (record("Leak_DefinitelyLost", prog), true),
@@ -440,5 +462,102 @@ fn report_check_catches_errors() {
         std::fs::write(&xml, format!("<valgrindoutput>{rec}</valgrindoutput>")).unwrap();
         let r = std::panic::catch_unwind(|| check_report("selfcheck", &xml));
         assert_eq!(r.is_ok(), passes, "case {i}: {rec}");
+    }
+}
+
+/// libfuse's passthrough_ll, unmodified (3.18's binary, and 3.14's, which
+/// goes through the legacy ABI and its struct conversions), relinked to
+/// ferrofuse and run under memcheck through a workload of most operations
+/// (create, write, read, readdir(plus), rename, symlink, truncate, unlink,
+/// rmdir), over io-uring (single-threaded, see above) and /dev/fuse.
+#[test]
+fn libfuse_passthrough_ll_under_valgrind() {
+    if !valgrind_present() {
+        assert!(
+            std::env::var_os("FERROFUSE_NO_VALGRIND_OK").is_some(),
+            "valgrind is missing (tools/setup.sh installs it; FERROFUSE_NO_VALGRIND_OK=1 skips)"
+        );
+        eprintln!("skipped: no valgrind");
+        return;
+    }
+    let uring = std::fs::write("/sys/module/fuse/parameters/enable_uring", "Y").is_ok();
+    let mut cases: Vec<(Suite, &str, &[&str], &str)> = Vec::new();
+    for suite in [Suite::Sid, Suite::Bookworm] {
+        if uring {
+            cases.push((suite, "ring", &["-s"], "1"));
+        }
+        cases.push((suite, "dev", &[], "0"));
+    }
+    for (suite, name, args, enable) in cases {
+        let what = format!("passthrough_ll {} {name}", suite.name());
+        let bin = real_libfuse_build(suite).join("example/passthrough_ll");
+        let dir = scratch(&format!("valgrind-ll-{}-{name}", suite.name()));
+        let (src, mnt) = (dir.join("src"), dir.join("mnt"));
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::create_dir_all(&mnt).unwrap();
+        let _guard = UnmountGuard(mnt.clone());
+        let xml = dir.join("valgrind.xml");
+        let log = dir.join("daemon.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let mut cmd = valgrind(&xml);
+        cmd.arg(&bin)
+            .arg("-f")
+            .args(args)
+            .arg("-o")
+            .arg(format!("source={}", src.display()))
+            .arg(&mnt)
+            .env("LD_LIBRARY_PATH", lib_dir())
+            .env("FUSE_URING_ENABLE", enable)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
+        let mut daemon = KillOnDrop(cmd.spawn().unwrap());
+        wait_until("the mount", || {
+            assert!(
+                daemon.0.try_wait().unwrap().is_none(),
+                "{what}: daemon exited:\n{}",
+                tail_of(&log, 30)
+            );
+            is_mounted(&mnt)
+        });
+        let script = "set -e; cd \"$1\"; mkdir d; echo hello > d/f; \
+             dd if=/dev/urandom of=d/big bs=64k count=16 status=none; \
+             cmp d/big \"$2/d/big\"; cat d/f d/big > /dev/null; ls -la d > /dev/null; \
+             mv d/f d/g; ln -s g d/l; test \"$(readlink d/l)\" = g; \
+             test \"$(cat d/l)\" = hello; truncate -s 100000 d/g; \
+             test \"$(stat -c %s d/g)\" = 100000; touch -d @1000000000 d/g; \
+             rm d/g d/l d/big; rmdir d; echo done";
+        let out = Command::new("timeout")
+            .args(["120", "sh", "-c", script, "sh"])
+            .arg(&mnt)
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stdout.ends_with(b"done\n"),
+            "{what}: workload failed ({}): {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            tail_of(&log, 30)
+        );
+        let un = Command::new("timeout")
+            .args(["60", "fusermount3", "-u"])
+            .arg(&mnt)
+            .output()
+            .unwrap();
+        assert!(
+            un.status.success(),
+            "{what}: fusermount3 -u: {}",
+            String::from_utf8_lossy(&un.stderr)
+        );
+        let st = wait_for(&mut daemon.0, LIMIT)
+            .unwrap_or_else(|| panic!("{what}: daemon did not exit:\n{}", tail_of(&log, 30)));
+        let records = check_report(&what, &xml);
+        assert!(
+            st.success() || st.code() == Some(99),
+            "{what}: {st}:\n{}",
+            tail_of(&log, 30)
+        );
+        eprintln!("{what}: exit {st}, {records} valgrind records");
     }
 }
