@@ -1225,10 +1225,19 @@ fn daemon_fds_are_cloexec_and_not_inherited() {
     }
 }
 
+/// Unmounts a non-FUSE mount (the fusectl instance) when dropped.
+struct PlainUnmount(PathBuf);
+
+impl Drop for PlainUnmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
 /// A read the filesystem never answers, not even on interrupt: its caller,
 /// killed, stays in the kernel (which waits for an answer to a request the
 /// daemon holds) while the daemon keeps serving; aborting the connection
-/// (/sys/fs/fuse/connections/N/abort) frees the caller, the daemon exits by
+/// (fusectl's N/abort) frees the caller, the daemon exits by
 /// itself, and as with libfuse it leaves the aborted mount to `umount`. On
 /// both transports, both loops; and on /dev/fuse the same binary on
 /// libfuse 3.18 ends the same way.
@@ -1251,6 +1260,17 @@ fn abort_frees_a_request_never_answered() {
     }
     runs.push((Transport::Dev, false, &real_lib));
     runs.push((Transport::Dev, true, &real_lib));
+    // The control filesystem, mounted for this test at a place of its own
+    // (it has one superblock, so this is the very /sys/fs/fuse/connections,
+    // which need not be mounted, or may be unmounted by someone meanwhile).
+    let ctl = scratch("abort-fusectl");
+    let st = Command::new("mount")
+        .args(["-t", "fusectl", "fusectl"])
+        .arg(&ctl)
+        .status()
+        .unwrap();
+    assert!(st.success(), "mount -t fusectl: {st}");
+    let _ctl_guard = PlainUnmount(ctl.clone());
     let mut outcomes = std::collections::HashMap::new();
     for (t, mt, lib) in runs {
         let real = lib == real_lib.as_path();
@@ -1279,7 +1299,7 @@ fn abort_frees_a_request_never_answered() {
             assert_eq!(std::fs::read(&p).unwrap(), b"beside a hung request");
         });
         assert!(fs.alive(), "{what}: daemon died:\n{}", fs.tail());
-        std::fs::write(format!("/sys/fs/fuse/connections/{dev}/abort"), "1")
+        std::fs::write(ctl.join(dev.to_string()).join("abort"), "1")
             .unwrap_or_else(|e| panic!("{what}: abort connection {dev}: {e}"));
         let st = wait_for(&mut fs.kids[k], LIMIT)
             .unwrap_or_else(|| panic!("{what}: the caller hung after the abort"));
