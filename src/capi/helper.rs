@@ -274,7 +274,9 @@ fn daemonize(foreground: bool) -> c_int {
             return 0;
         }
         let mut waiter = [0 as c_int; 2];
-        if libc::pipe(waiter.as_mut_ptr()) != 0 {
+        // Close-on-exec: another thread exec'ing meanwhile must not carry
+        // the pipe off (nothing here execs; the fds are closed below).
+        if libc::pipe2(waiter.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
             libc::perror(c"fuse_daemonize: pipe".as_ptr());
             return -1;
         }
@@ -302,7 +304,8 @@ fn daemonize(foreground: bool) -> c_int {
             return -1;
         }
         libc::chdir(c"/".as_ptr());
-        let nullfd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR, 0);
+        // dup2 gives 0, 1 and 2 without FD_CLOEXEC; the original is closed.
+        let nullfd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC, 0);
         if nullfd != -1 {
             libc::dup2(nullfd, 0);
             libc::dup2(nullfd, 1);

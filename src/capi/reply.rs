@@ -69,7 +69,10 @@ fn entry_size(req: &Req) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn fuse_reply_err(req: fuse_req_t, err: c_int) -> c_int {
     let r = req_or!(req, "fuse_reply_err", -libc::EINVAL);
-    send_reply(r, -err, &[])
+    // INT_MIN has no negation: wrapping keeps it INT_MIN, which
+    // send_reply refuses as a bad error value (a plain `-err` panics, and
+    // so aborts the daemon, in a build with overflow checks).
+    send_reply(r, err.wrapping_neg(), &[])
 }
 
 /// # Safety
@@ -634,7 +637,13 @@ unsafe fn splice_reply(r: &Req, bufv: *mut fuse_bufvec, abi: crate::compat::Abi)
             *slot = SplicePipe::new();
         }
         let pipe = slot.as_ref()?;
-        if size + hdr_len > pipe.cap {
+        // A pipe holds cap / page buffers, and spliced pages never share
+        // one: the header takes a buffer of its own, and data starting
+        // inside a page spans one page more than its size. A reply that
+        // would not fit is copied (trying it would fill the pipe, come up
+        // short, and drop the pipe, only to make a new one next time).
+        let page = crate::session::page_size();
+        if hdr_len + size + 2 * page > pipe.cap {
             return None;
         }
         let out = crate::session::reply::OutHeader {

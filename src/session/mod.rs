@@ -239,10 +239,7 @@ impl Session {
     /// nor once the session is exiting); returns -err.
     pub fn write_failed(&self, err: i32) -> i32 {
         if !self.exited() && err != libc::ENOENT {
-            crate::log_err!(
-                "fuse: writing device: {}\n",
-                std::io::Error::from_raw_os_error(err)
-            );
+            crate::log_err!("fuse: writing device: {}\n", crate::log::strerror(err));
         }
         -err
     }

@@ -20,8 +20,12 @@ pub struct OutHeader {
 }
 
 fn valid_error(error: i32) -> bool {
-    // SAFETY: as above.
-    error == 0 || (error < 0 && !unsafe { strerrordesc_np(-error) }.is_null())
+    // i32::MIN has no negation: a bad value, never a panic.
+    // SAFETY (strerrordesc_np): as above.
+    error == 0
+        || error
+            .checked_neg()
+            .is_some_and(|e| e > 0 && !unsafe { strerrordesc_np(e) }.is_null())
 }
 
 /// Writes a message whose first iovec is the header, tracing it like
@@ -106,4 +110,20 @@ pub fn end_request(req: &Req) {
 /// Logs a reply to a request that is no longer waiting for one.
 pub fn log_bad_reply(func: &str) {
     crate::log_err!("fuse: {func}: the request was already replied to or is not a request\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_error;
+
+    #[test]
+    fn error_values() {
+        assert!(valid_error(0));
+        assert!(valid_error(-libc::EIO));
+        assert!(!valid_error(libc::EIO));
+        assert!(!valid_error(-100000));
+        assert!(!valid_error(i32::MAX));
+        assert!(!valid_error(i32::MIN));
+        assert!(!valid_error(-i32::MAX));
+    }
 }
