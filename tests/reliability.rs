@@ -73,14 +73,17 @@
 //! takes about 2 minutes to build once).
 //!
 //! Default form (CI, `cargo test --release`; about 6 minutes here on 2
-//! cores): every mode x {tmpfs, ext4} x {passthrough_ll, passthrough_hp},
-//! that is 16 configurations; in each, fsx 3 variants x seeds {1, 2} x 2000
-//! operations, fio 3 engines x 3 jobs x 8 MiB, stress-ng 5 groups x 2 s,
-//! the whole of pjdfstest on ferrofuse, and pjdfstest on real libfuse for
-//! the comparison (12 runs).
-//! FERROFUSE_RELIABILITY_LONG=1 adds: fsx seeds 1..=8 x 50000 operations,
-//! fio 4 jobs x 64 MiB per engine and a second block-size mix (1-64 KiB),
-//! stress-ng 2 instances per stressor for 20 s per group.
+//! cores once fsx and pjdfstest are installed): nothing is trimmed from
+//! the matrix: every mode x {tmpfs, ext4} x {passthrough_ll,
+//! passthrough_hp}, that is 16 configurations, each running every tool
+//! briefly: fsx 3 variants x seeds {1, 2} x 2000 operations, fio 3 engines
+//! x 3 jobs x 8 MiB, stress-ng 5 groups x 2 s, the whole of pjdfstest on
+//! ferrofuse, and pjdfstest on real libfuse for the comparison (12 runs).
+//! FERROFUSE_RELIABILITY_LONG=1 runs the same matrix longer: fsx seeds
+//! 1..=8 x 50000 operations per variant, fio 4 jobs x 64 MiB per engine
+//! with a second block-size mix (1-64 KiB), stress-ng 2 instances per
+//! stressor for 20 s per group (several minutes per configuration, well
+//! over an hour in all).
 //!
 //! A summary table per mode and backing filesystem (operations run,
 //! verifications done, failures, pjdfstest pass/skip/fail next to real
