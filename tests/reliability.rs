@@ -80,7 +80,7 @@
 //! x 3 jobs x 8 MiB, stress-ng 5 groups x 2 s, the whole of pjdfstest on
 //! ferrofuse, and pjdfstest on real libfuse for the comparison (12 runs).
 //! FERROFUSE_RELIABILITY_LONG=1 runs the same matrix longer: fsx seeds
-//! 1..=8 x 50000 operations per variant, fio 4 jobs x 64 MiB per engine
+//! 1..=8 x 20000 operations per variant, fio 4 jobs x 64 MiB per engine
 //! with a second block-size mix (1-64 KiB), stress-ng 2 instances per
 //! stressor for 20 s per group (several minutes per configuration, well
 //! over an hour in all).
@@ -139,7 +139,7 @@ impl Plan {
         if long() {
             Plan {
                 fsx_seeds: (1..=8).collect(),
-                fsx_ops: 50_000,
+                fsx_ops: 20_000,
                 fio_size_mb: 64,
                 fio_jobs: 4,
                 fio_bs: vec!["--bs=4k", "--bsrange=1k-64k"],
