@@ -15,7 +15,9 @@
 //! passthrough_ll runs with `-o source=SRC,allow_other,default_permissions,
 //! xattr`, passthrough_hp with `--nopassthrough -o allow_other` (its own
 //! kernel passthrough would take reads and writes away from ferrofuse; in
-//! `auto` ferrofuse passes them through itself). Backing filesystems: a
+//! `auto` ferrofuse passes them through itself), both with RLIMIT_NOFILE at
+//! fs.nr_open (the tools' opens cost the daemon fds; at the tools' own
+//! limit it answers EMFILE, real libfuse alike). Backing filesystems: a
 //! tmpfs and an ext4 image (mkfs.ext4 on a sparse file, `mount -o loop`),
 //! both mounted in the scratch dir for the run and unmounted at its end,
 //! also when it fails; each configuration gets fresh directories on them.
@@ -514,6 +516,28 @@ impl Served {
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);
+        // passthrough_ll holds an fd per inode and per open file, and
+        // stress-ng's open stressor opens as many files as its own limit
+        // allows, per instance: the daemon gets the system's maximum
+        // (fs.nr_open), or it answers EMFILE (real libfuse alike).
+        let nofile = std::fs::read_to_string("/proc/sys/fs/nr_open")
+            .ok()
+            .and_then(|v| v.trim().parse::<libc::rlim_t>().ok())
+            .unwrap_or(1 << 20);
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit {
+                        rlim_cur: nofile,
+                        rlim_max: nofile,
+                    };
+                    libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+                    Ok(())
+                });
+            }
+        }
         match lib {
             Lib::Real => {
                 cmd.env("LD_LIBRARY_PATH", env.build.join("lib"));
