@@ -15,9 +15,7 @@
 //! passthrough_ll runs with `-o source=SRC,allow_other,default_permissions,
 //! xattr`, passthrough_hp with `--nopassthrough -o allow_other` (its own
 //! kernel passthrough would take reads and writes away from ferrofuse; in
-//! `auto` ferrofuse passes them through itself), both with RLIMIT_NOFILE at
-//! fs.nr_open (the tools' opens cost the daemon fds; at the tools' own
-//! limit it answers EMFILE, real libfuse alike). Backing filesystems: a
+//! `auto` ferrofuse passes them through itself). Backing filesystems: a
 //! tmpfs and an ext4 image (mkfs.ext4 on a sparse file, `mount -o loop`),
 //! both mounted in the scratch dir for the run and unmounted at its end,
 //! also when it fails; each configuration gets fresh directories on them.
@@ -83,9 +81,9 @@
 //! ferrofuse, and pjdfstest on real libfuse for the comparison (12 runs).
 //! FERROFUSE_RELIABILITY_LONG=1 runs the same matrix longer: fsx seeds
 //! 1..=8 x 20000 operations per variant, fio 4 jobs x 64 MiB per engine
-//! with a second block-size mix (1-64 KiB), stress-ng 2 instances per
-//! stressor for 20 s per group (several minutes per configuration, well
-//! over an hour in all).
+//! with a second block-size mix (1-64 KiB), stress-ng 20 s per group
+//! (one instance per stressor: two pass passthrough_ll's fd limit, see
+//! Plan), about 3 minutes per configuration, close to an hour in all.
 //!
 //! A summary table per mode and backing filesystem (operations run,
 //! verifications done, failures, pjdfstest pass/skip/fail next to real
@@ -146,7 +144,11 @@ impl Plan {
                 fio_jobs: 4,
                 fio_bs: vec!["--bs=4k", "--bsrange=1k-64k"],
                 stress_secs: 20,
-                stress_instances: 2,
+                // passthrough_ll holds an fd per inode the kernel knows and
+                // per open file: two instances of the name and open
+                // stressors for 20 s pass RLIMIT_NOFILE (20000 here, and
+                // raising it needs CAP_SYS_RESOURCE) and it answers EMFILE.
+                stress_instances: 1,
             }
         } else {
             Plan {
@@ -516,28 +518,6 @@ impl Served {
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);
-        // passthrough_ll holds an fd per inode and per open file, and
-        // stress-ng's open stressor opens as many files as its own limit
-        // allows, per instance: the daemon gets the system's maximum
-        // (fs.nr_open), or it answers EMFILE (real libfuse alike).
-        let nofile = std::fs::read_to_string("/proc/sys/fs/nr_open")
-            .ok()
-            .and_then(|v| v.trim().parse::<libc::rlim_t>().ok())
-            .unwrap_or(1 << 20);
-        {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let lim = libc::rlimit {
-                        rlim_cur: nofile,
-                        rlim_max: nofile,
-                    };
-                    libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-                    Ok(())
-                });
-            }
-        }
         match lib {
             Lib::Real => {
                 cmd.env("LD_LIBRARY_PATH", env.build.join("lib"));
