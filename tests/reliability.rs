@@ -64,7 +64,9 @@
 //!   filesystem on real libfuse 3.18 (LD_LIBRARY_PATH=<meson build>/lib;
 //!   `-s`/`--single` for dev-st, `-o io_uring` for uring, multi-threaded
 //!   for dev-mt and auto; one real run per daemon, filesystem and threading
-//!   mode). Expected on both: 378 passed, 16 skipped, 4 failed
+//!   mode; `open::etxtbsy`, whose outcome depends on timing on real libfuse
+//!   too, is listed when it differs, not failed). Expected on both: 378
+//!   passed, 16 skipped, 4 failed
 //!   (`{mkdir,mkfifo,mknod,open}::uid_gid_eq_euid_egid`: passthrough_ll
 //!   creates files as root), as in baseline.md.
 //!
@@ -1180,8 +1182,18 @@ fn run_pjd(env: &Env, mnt: &Path, name: &str) -> Result<PjdRun, String> {
     Ok(run)
 }
 
-fn compare_pjd(ours: &PjdRun, real: &PjdRun) -> Vec<String> {
+/// pjdfstest cases whose outcome depends on timing, on real libfuse as on
+/// ferrofuse: `open::etxtbsy` starts a copy of an executable and at once
+/// opens the file for writing, expecting ETXTBSY, which only holds once the
+/// child has exec'd (it failed on real libfuse in 2 of 8 multi-threaded
+/// runs here, passing on ferrofuse beside them). A difference in these is
+/// listed under the table, not failed.
+const PJD_TIMING: &[&str] = &["open::etxtbsy"];
+
+/// Differences that fail the run, and those in PJD_TIMING.
+fn compare_pjd(ours: &PjdRun, real: &PjdRun) -> (Vec<String>, Vec<String>) {
     let mut diffs = Vec::new();
+    let mut timing = Vec::new();
     for (test, o) in &ours.outcomes {
         let r = real
             .outcomes
@@ -1189,7 +1201,12 @@ fn compare_pjd(ours: &PjdRun, real: &PjdRun) -> Vec<String> {
             .map(String::as_str)
             .unwrap_or("absent");
         if o != r {
-            diffs.push(format!("{test}: ferrofuse {o}, real libfuse {r}"));
+            let d = format!("{test}: ferrofuse {o}, real libfuse {r}");
+            if PJD_TIMING.contains(&test.as_str()) {
+                timing.push(d);
+            } else {
+                diffs.push(d);
+            }
         }
     }
     for test in real.outcomes.keys() {
@@ -1197,7 +1214,7 @@ fn compare_pjd(ours: &PjdRun, real: &PjdRun) -> Vec<String> {
             diffs.push(format!("{test}: absent on ferrofuse"));
         }
     }
-    diffs
+    (diffs, timing)
 }
 
 // ---------------------------------------------------------------------------
@@ -1377,7 +1394,7 @@ fn summary(
         .flat_map(|(c, t)| t.notes.iter().map(move |n| format!("  {}: {n}", c.name())))
         .collect();
     if !notes.is_empty() {
-        let _ = writeln!(s, "\nnot run:\n{}", notes.join("\n"));
+        let _ = writeln!(s, "\nnot run, or not compared:\n{}", notes.join("\n"));
     }
     let idle: Vec<String> = rows
         .iter()
@@ -1486,8 +1503,12 @@ fn reliability() {
                 match (real_run, &ours) {
                     (Ok(r), Some(o)) => {
                         real.insert(key, r.counts);
-                        let diffs = compare_pjd(o, r);
+                        let (diffs, timing) = compare_pjd(o, r);
                         t.pjd_same = Some(diffs.is_empty());
+                        for d in timing {
+                            t.notes
+                                .push(format!("pjdfstest (timing-dependent case) {d}"));
+                        }
                         if !diffs.is_empty() {
                             t.fail(format!(
                                 "{name}: pjdfstest differs from real libfuse:\n{}",
