@@ -19,7 +19,7 @@ use std::os::fd::RawFd;
 /// if one ended it, else -errno.
 pub fn single(se: &Session) -> i32 {
     let fd = se.fd.load(std::sync::atomic::Ordering::SeqCst);
-    let mut buf = Vec::new();
+    let mut buf = transport::RecvBuf::default();
     let mut res = 0;
     *se.uring_loop.lock() = Some(LoopKind::Single);
     while !se.exited() {
@@ -192,7 +192,7 @@ fn start_worker<'s, 'a: 's>(mt: &'s Mt<'a>, s: &'s std::thread::Scope<'s, '_>) -
 
 fn worker<'s, 'a: 's>(mt: &'s Mt<'a>, s: &'s std::thread::Scope<'s, '_>, fd: RawFd) {
     let se = mt.se;
-    let mut buf = Vec::new();
+    let mut buf = transport::RecvBuf::default();
     let idle_exit = loop {
         if se.exited() || mt.counts.lock().exit {
             break false;

@@ -75,17 +75,68 @@ fn errno() -> i32 {
         .unwrap_or(libc::EIO)
 }
 
+/// A thread's buffer for requests read from /dev/fuse. As libfuse's
+/// `buf_alloc`, it places a request so that a WRITE's payload (after the
+/// 40-byte `fuse_in_header` and the 40-byte `fuse_write_in`) starts on a
+/// page boundary: a filesystem that writes it to an `O_DIRECT` file (as
+/// passthrough_ll and passthrough_hp do for an `O_DIRECT` open) would get
+/// EINVAL from ext4 and others otherwise. Derefs to the request area.
+#[derive(Default)]
+pub struct RecvBuf {
+    raw: Vec<u8>,
+    start: usize,
+}
+
+/// Request bytes before a WRITE's payload.
+const WRITE_HEADER: usize = std::mem::size_of::<crate::kernel::structs::fuse_in_header>()
+    + std::mem::size_of::<crate::kernel::structs::fuse_write_in>();
+
+fn page_size() -> usize {
+    // SAFETY: plain sysconf.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
+
+impl RecvBuf {
+    /// Makes room for `want` bytes (a fresh allocation when it grows).
+    fn reserve(&mut self, want: usize) {
+        if self.len() >= want {
+            return;
+        }
+        let page = page_size();
+        // A fresh zeroed allocation comes from untouched (lazily backed)
+        // pages; resizing would write every byte and make the whole buffer
+        // resident even though most requests are small.
+        self.raw = vec![0u8; want + page];
+        let addr = self.raw.as_ptr() as usize;
+        self.start = (page - (addr + WRITE_HEADER) % page) % page;
+    }
+}
+
+impl std::ops::Deref for RecvBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.raw.get(self.start..).unwrap_or(&[])
+    }
+}
+
+impl std::ops::DerefMut for RecvBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        let start = self.start.min(self.raw.len());
+        &mut self.raw[start..]
+    }
+}
+
 /// Reads one request from `fd` into `buf`, growing `buf` to the session's
 /// buffer size first. Returns the request's length.
-pub fn receive(se: &Session, fd: RawFd, buf: &mut Vec<u8>) -> Result<usize, RecvError> {
+pub fn receive(se: &Session, fd: RawFd, buf: &mut RecvBuf) -> Result<usize, RecvError> {
     loop {
         let want = se.bufsize.load(std::sync::atomic::Ordering::SeqCst);
-        if buf.len() < want {
-            // A fresh zeroed allocation comes from untouched (lazily backed)
-            // pages; resizing would write every byte and make the whole
-            // buffer resident even though most requests are small.
-            *buf = vec![0u8; want];
-        }
+        buf.reserve(want);
         match receive_into(se, fd, buf) {
             // The kernel refuses reads smaller than the negotiated
             // max_write. A worker that sized its buffer before INIT raised

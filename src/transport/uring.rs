@@ -504,7 +504,7 @@ struct Worker {
     wake_buf: Box<u64>,
     /// Single mode: /dev/fuse, polled in the same ring.
     dev: Option<RawFd>,
-    dev_buf: Vec<u8>,
+    dev_buf: super::RecvBuf,
     cqes: Vec<(u64, i32)>,
     spare: Vec<u32>,
 }
@@ -569,7 +569,7 @@ impl Worker {
             last: vec![Last::Register; n].into_boxed_slice(),
             wake_buf: Box::new(0),
             dev,
-            dev_buf: Vec::new(),
+            dev_buf: super::RecvBuf::default(),
             cqes: Vec::new(),
             spare: Vec::new(),
         })
