@@ -91,23 +91,13 @@ pub struct RecvBuf {
 const WRITE_HEADER: usize = std::mem::size_of::<crate::kernel::structs::fuse_in_header>()
     + std::mem::size_of::<crate::kernel::structs::fuse_write_in>();
 
-fn page_size() -> usize {
-    // SAFETY: plain sysconf.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 {
-        p as usize
-    } else {
-        4096
-    }
-}
-
 impl RecvBuf {
     /// Makes room for `want` bytes (a fresh allocation when it grows).
     fn reserve(&mut self, want: usize) {
         if self.len() >= want {
             return;
         }
-        let page = page_size();
+        let page = crate::session::page_size();
         // A fresh zeroed allocation comes from untouched (lazily backed)
         // pages; resizing would write every byte and make the whole buffer
         // resident even though most requests are small.
