@@ -334,19 +334,6 @@ fn bounded<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static
     }
 }
 
-fn wait_for(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return Some(st);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + LIMIT;
     while !cond() {
@@ -468,16 +455,13 @@ impl Fs {
             kids: Vec::new(),
             _unmount: unmount,
         };
-        let deadline = Instant::now() + LIMIT;
-        while !is_mounted(&fs.mnt) {
-            if let Some(st) = fs.child.try_wait().unwrap() {
-                panic!(
-                    "{name}: daemon exited ({st}) before mounting:\n{}",
-                    fs.tail()
-                );
-            }
-            assert!(Instant::now() < deadline, "{name}: no mount\n{}", fs.tail());
-            std::thread::sleep(Duration::from_millis(10));
+        match wait_mounted(&mut fs.child, &fs.mnt, LIMIT) {
+            Ok(()) => {}
+            Err(Some(st)) => panic!(
+                "{name}: daemon exited ({st}) before mounting:\n{}",
+                fs.tail()
+            ),
+            Err(None) => panic!("{name}: no mount\n{}", fs.tail()),
         }
         fs
     }
@@ -704,19 +688,6 @@ fn passthrough_ll(name: &str, t: Transport) -> Fs {
     bounded("first request", move || std::fs::metadata(p).unwrap());
     fs.assert_transport(t);
     fs
-}
-
-/// `stat` under a timeout: (exit code, stderr).
-fn stat_cmd(p: &Path) -> (Option<i32>, String) {
-    let out = Command::new("timeout")
-        .args(["20", "stat"])
-        .arg(p)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// A daemon SIGKILLed with readers, writers and a request parked in the

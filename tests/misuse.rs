@@ -5,22 +5,8 @@
 mod common;
 
 use common::*;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// `stat` under a timeout: (exit code, stderr).
-fn stat(p: &Path) -> (Option<i32>, String) {
-    let out = Command::new("timeout")
-        .args(["20", "stat"])
-        .arg(p)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn misuse_is_logged_and_survived() {
@@ -44,15 +30,15 @@ fn misuse_is_logged_and_survived() {
         std::thread::sleep(Duration::from_millis(20));
     }
     // The first answer to /twice stands.
-    assert_eq!(stat(&mnt.join("twice")).0, Some(0));
+    assert_eq!(stat_cmd(&mnt.join("twice")).0, Some(0));
     // A NULL entry and an impossible errno become errors, not crashes.
-    let (code, err) = stat(&mnt.join("null"));
+    let (code, err) = stat_cmd(&mnt.join("null"));
     assert_eq!(code, Some(1), "{err}");
-    let (code, err) = stat(&mnt.join("bad"));
+    let (code, err) = stat_cmd(&mnt.join("bad"));
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("Numerical result out of range"), "{err}");
     // An answer from another thread after the callback returned.
-    assert_eq!(stat(&mnt.join("late")).0, Some(0));
+    assert_eq!(stat_cmd(&mnt.join("late")).0, Some(0));
     // And the filesystem still serves.
     let out = Command::new("timeout")
         .args(["20", "cat"])

@@ -66,20 +66,18 @@ impl Mount {
             src,
             log,
         };
-        let deadline = Instant::now() + LIMIT;
-        while !is_mounted(&m.mnt) {
-            if let Some(st) = m.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
-                    "{name}: daemon exited ({st}) before mounting:\n{}",
-                    m.log_text()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name}: no mount\n{}",
+        match wait_mounted(m.child.as_mut().unwrap(), &m.mnt, LIMIT) {
+            Ok(()) => {}
+            Err(Some(st)) => panic!(
+                "{name}: daemon exited ({st}) before mounting:
+{}",
                 m.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(10));
+            ),
+            Err(None) => panic!(
+                "{name}: no mount
+{}",
+                m.log_text()
+            ),
         }
         m
     }
@@ -127,17 +125,7 @@ impl Mount {
         let st = Command::new("umount").arg(&self.mnt).status().unwrap();
         assert!(st.success(), "umount failed:\n{}", self.log_text());
         let mut child = self.child.take().unwrap();
-        let deadline = Instant::now() + LIMIT;
-        let st = loop {
-            if let Some(st) = child.try_wait().unwrap() {
-                break st;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "daemon still running after unmount"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        };
+        let st = wait_for(&mut child, LIMIT).expect("daemon still running after unmount");
         let log = self.log_text();
         assert!(st.success(), "daemon exit {st}:\n{log}");
         log

@@ -122,20 +122,6 @@ fn default_signals(cmd: &mut Command) -> &mut Command {
     }
 }
 
-/// Waits for `child` to exit, at most `limit`; None if it did not.
-fn wait_for(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return Some(st);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Polls `cond` every 10 ms until it holds; fails the test after LIMIT.
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + LIMIT;
@@ -239,16 +225,13 @@ impl Daemon {
             kids: Vec::new(),
             _unmount: unmount,
         };
-        let deadline = Instant::now() + LIMIT;
-        while !is_mounted(&d.mnt) {
-            if let Some(st) = d.child.try_wait().unwrap() {
-                panic!(
-                    "{name}: daemon exited ({st}) before mounting:\n{}",
-                    d.tail()
-                );
-            }
-            assert!(Instant::now() < deadline, "{name}: no mount\n{}", d.tail());
-            std::thread::sleep(Duration::from_millis(10));
+        match wait_mounted(&mut d.child, &d.mnt, LIMIT) {
+            Ok(()) => {}
+            Err(Some(st)) => panic!(
+                "{name}: daemon exited ({st}) before mounting:\n{}",
+                d.tail()
+            ),
+            Err(None) => panic!("{name}: no mount\n{}", d.tail()),
         }
         d
     }

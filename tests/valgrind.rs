@@ -162,19 +162,6 @@ fn build_capi(src: &str, dir: &Path) -> PathBuf {
     exe
 }
 
-fn wait_for(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return Some(st);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Runs `cmd` under a bound; the process group is killed when it is hit.
 fn run_limited(what: &str, cmd: &mut Command, log: &Path) -> ExitStatus {
     let r = run_bounded(cmd, log, LIMIT);

@@ -506,3 +506,57 @@ pub fn default_signal_dispositions() {
         unsafe { libc::signal(sig, libc::SIG_DFL) };
     }
 }
+
+// ---------------------------------------------------------------------------
+// Bounded waits on child processes and mounts (faults, uring, valgrind,
+// passthrough, misuse).
+
+/// Waits for `child` to exit, at most `limit`; None if it did not.
+pub fn wait_for(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return Some(st);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Waits, at most `limit`, until `mnt` is mounted while the daemon `child`
+/// runs. Err(Some(status)) if it exited first, Err(None) on the deadline.
+pub fn wait_mounted(
+    child: &mut std::process::Child,
+    mnt: &Path,
+    limit: std::time::Duration,
+) -> Result<(), Option<std::process::ExitStatus>> {
+    let deadline = std::time::Instant::now() + limit;
+    while !is_mounted(mnt) {
+        if let Some(st) = child.try_wait().unwrap() {
+            return Err(Some(st));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// `stat` under a timeout: (exit code, stderr).
+pub fn stat_cmd(p: &Path) -> (Option<i32>, String) {
+    let out = Command::new("timeout")
+        .args(["20", "stat"])
+        .arg(p)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
