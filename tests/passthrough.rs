@@ -425,3 +425,113 @@ wait
         "{text}"
     );
 }
+
+/// Clears and keeps setuid/setgid bits and file capabilities the way the
+/// kernel does on a native filesystem, run in DIR (fifos in FIFO): each
+/// case prints one line. Files are 06777 unless said; `as_nobody` has no
+/// CAP_FSETID, root has.
+const SETID_CASES: &str = r#"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+for c in write trunc otrunc chown falloc cfr root; do printf xxxxxxxx > DIR/$c; chmod 6777 DIR/$c; done
+printf xxxxxxxx > DIR/race; chmod 0777 DIR/race
+printf xxxxxxxx > DIR/sgid; chmod 2767 DIR/sgid
+printf xxxxxxxx > DIR/caps; chmod 0777 DIR/caps; setcap cap_net_raw+ep DIR/caps
+printf src > DIR/src
+as_nobody sh -c 'printf y | dd of=DIR/write conv=notrunc status=none'
+as_nobody truncate -s 3 DIR/trunc
+as_nobody sh -c 'printf z > DIR/otrunc'
+chown 65534 DIR/chown
+as_nobody fallocate -l 100 DIR/falloc
+as_nobody /usr/bin/python3 -c 'import os; s=os.open("DIR/src",os.O_RDONLY); d=os.open("DIR/cfr",os.O_WRONLY); os.copy_file_range(s,d,3,0,0)'
+sh -c 'printf y | dd of=DIR/root conv=notrunc status=none'
+# Made setuid while open for writing, then written through that open.
+rm -f FIFO/a FIFO/b; mkfifo -m 666 FIFO/a FIFO/b
+as_nobody sh -c 'exec 3<>DIR/race; echo r > FIFO/a; read x < FIFO/b; printf y >&3' &
+read x < FIFO/a; chmod 6777 DIR/race; echo go > FIFO/b; wait
+as_nobody sh -c 'printf y | dd of=DIR/sgid conv=notrunc status=none'
+as_nobody sh -c 'printf y | dd of=DIR/caps conv=notrunc status=none'
+for c in write trunc otrunc chown falloc cfr root race sgid; do echo "$c $(stat -c '%A %s %U' DIR/$c)"; done
+echo "caps [$(getcap DIR/caps | cut -d' ' -f2)]"
+"#;
+
+fn setid_cases(dir: &Path, fifo: &Path) -> String {
+    let script = SETID_CASES
+        .replace("DIR", dir.to_str().unwrap())
+        .replace("FIFO", fifo.to_str().unwrap());
+    let out = Command::new("timeout")
+        .args(["120", "sh", "-ec", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "setid cases in {dir:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The library's kill-suid/sgid duty (FUSE_HANDLE_KILLPRIV_V2, negotiated
+/// by passthrough=auto for filesystems that do not): setuid/setgid bits
+/// and capabilities end as on a native filesystem in every case (write,
+/// truncate, O_TRUNC, chown, fallocate, copy_file_range, root's write,
+/// chmod while open for writing, setgid without group execute), and the
+/// kernel stops asking GETXATTR(security.capability) before every write.
+/// The control (`passthrough_killpriv=off`) shows the GETXATTR per write.
+#[test]
+fn setid_bits_clear_as_natively_and_writes_skip_getxattr() {
+    let dir = scratch("passthrough-setid-native");
+    let native = setid_cases(&dir, &dir);
+    assert!(native.contains("write -rwxrwxrwx"), "{native}");
+    assert!(native.contains("root -rwsrwsrwx"), "{native}");
+    let hp = example(Suite::Sid, "passthrough_hp");
+    let ll = example(Suite::Sid, "passthrough_ll");
+    let hp_args: &[&str] = &[
+        "--debug-fuse",
+        "--foreground",
+        "--nopassthrough",
+        "SRC",
+        "MNT",
+        "-o",
+        "allow_other",
+    ];
+    let ll_args: &[&str] = &["-d", "-o", "source=SRC,allow_other,xattr", "MNT"];
+    let f = data(1 << 20, 5);
+    for (name, bin, args, killpriv) in [
+        ("setid-hp", &hp, hp_args, "on"),
+        ("setid-ll", &ll, ll_args, "on"),
+        ("setid-hp-off", &hp, hp_args, "off"),
+    ] {
+        let env = [
+            ("FERROFUSE_PASSTHROUGH", "auto"),
+            ("FERROFUSE_PASSTHROUGH_KILLPRIV", killpriv),
+        ];
+        let m = Mount::start(name, bin, args, &env, &[("f", &f)]);
+        let got = setid_cases(&m.mnt, m.src.parent().unwrap());
+        // 256 writes of 4 KiB to one file: one GETXATTR, not one per write.
+        let before = count_op(&m.log_text(), "GETXATTR");
+        m.sh("dd if=/dev/zero of=MNT/f bs=4k count=256 conv=notrunc status=none");
+        let getxattr = count_op(&m.log_text(), "GETXATTR") - before;
+        let log = m.finish();
+        if killpriv == "off" {
+            // Without the duty the kernel kills nothing late, but asks every time.
+            assert!(getxattr >= 256, "{name}: {getxattr} GETXATTR:\n{log}");
+            continue;
+        }
+        assert_eq!(got, native, "{name}: not as on a native filesystem:\n{log}");
+        assert!(
+            log.contains("the library clears setuid/setgid for the filesystem"),
+            "{name}:\n{log}"
+        );
+        assert!(
+            getxattr <= 1,
+            "{name}: {getxattr} GETXATTR for 256 writes:\n{log}"
+        );
+        // Writable opens of setid files stayed with the daemon; the rest
+        // passed through.
+        assert!(
+            log.contains("not: the file is setuid/setgid and the open may write"),
+            "{name}:\n{log}"
+        );
+    }
+}

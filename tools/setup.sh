@@ -18,7 +18,7 @@ fi
 
 pkgs="build-essential pkg-config meson ninja-build dpkg-dev fuse3 libfuse3-dev \
       python3 python3-pytest liburing-dev libnuma-dev fuse-overlayfs fio python3-matplotlib \
-      stress-ng valgrind e2fsprogs"
+      stress-ng valgrind e2fsprogs libcap2-bin"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -86,6 +86,11 @@ pub unsafe extern "C" fn fuse_lowlevel_notify_inval_inode(
     len: off_t,
 ) -> c_int {
     let s = session_or_einval!(se);
+    inval_inode(s, ino, off, len)
+}
+
+/// FUSE_NOTIFY_INVAL_INODE, for the library's own use too.
+pub(crate) fn inval_inode(s: &Session, ino: fuse_ino_t, off: off_t, len: off_t) -> c_int {
     if proto_minor(s) < 12 {
         return -libc::ENOSYS;
     }

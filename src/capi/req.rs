@@ -50,11 +50,7 @@ pub unsafe extern "C" fn fuse_req_getgroups(
     list: *mut gid_t,
 ) -> c_int {
     let r = req_or!(req, "fuse_req_getgroups", -libc::EINVAL);
-    let pid = r.ctx.pid;
-    let Ok(status) = std::fs::read(format!("/proc/{pid}/task/{pid}/status")) else {
-        return -libc::EIO;
-    };
-    let Some(groups) = groups_of_status(&status) else {
+    let Some(groups) = caller_groups(r.ctx.pid) else {
         return -libc::EIO;
     };
     for (i, g) in groups.iter().enumerate().take(size.max(0) as usize) {
@@ -62,6 +58,12 @@ pub unsafe extern "C" fn fuse_req_getgroups(
         unsafe { *list.add(i) = *g };
     }
     groups.len() as c_int
+}
+
+/// The supplementary groups of the thread `pid`, from /proc.
+pub(crate) fn caller_groups(pid: libc::pid_t) -> Option<Vec<gid_t>> {
+    let status = std::fs::read(format!("/proc/{pid}/task/{pid}/status")).ok()?;
+    groups_of_status(&status)
 }
 
 /// The numbers after "\nGroups:" in a /proc status file (strtoul base 0).

@@ -39,6 +39,7 @@ pub struct Ident {
     pub dev: u64,
     pub ino: u64,
     pub mode: u32,
+    pub gid: u32,
     pub size: i64,
     pub mtime: (i64, i64),
 }
@@ -49,6 +50,7 @@ impl Ident {
             dev: st.st_dev,
             ino: st.st_ino,
             mode: st.st_mode,
+            gid: st.st_gid,
             size: st.st_size,
             mtime: (st.st_mtime, st.st_mtime_nsec),
         }
@@ -61,6 +63,7 @@ impl Ident {
             dev: libc::makedev(sx.stx_dev_major, sx.stx_dev_minor),
             ino: sx.stx_ino,
             mode: u32::from(sx.stx_mode),
+            gid: sx.stx_gid,
             size: sx.stx_size as i64,
             mtime: (sx.stx_mtime.tv_sec, i64::from(sx.stx_mtime.tv_nsec)),
         })
@@ -68,6 +71,23 @@ impl Ident {
 
     fn regular(&self) -> bool {
         self.mode & libc::S_IFMT == libc::S_IFREG
+    }
+
+    /// The mode with the bits an unprivileged writer's write, truncate or
+    /// chown clears, if any are set (the kernel's
+    /// setattr_should_drop_suidgid): setuid always; setgid with group
+    /// execute, or without it when the writer is not in the file's group
+    /// (`in_group`; setgid alone marks mandatory locking).
+    pub fn killed_mode(&self, in_group: impl FnOnce(u32) -> bool) -> Option<u32> {
+        if !self.regular() {
+            return None;
+        }
+        let mut kill = self.mode & libc::S_ISUID;
+        if self.mode & libc::S_ISGID != 0 && (self.mode & libc::S_IXGRP != 0 || !in_group(self.gid))
+        {
+            kill |= libc::S_ISGID;
+        }
+        (kill != 0).then_some(self.mode & !kill)
     }
 }
 
@@ -101,9 +121,10 @@ pub enum Why {
     Changed,
     CachedOpen,
     Refused,
+    Setid,
 }
 
-const WHYS: [Why; 10] = [
+const WHYS: [Why; 11] = [
     Why::Off,
     Why::NotAnFd,
     Why::NotRegular,
@@ -114,6 +135,7 @@ const WHYS: [Why; 10] = [
     Why::Changed,
     Why::CachedOpen,
     Why::Refused,
+    Why::Setid,
 ];
 
 impl Why {
@@ -129,6 +151,7 @@ impl Why {
             Why::Changed => "size or mtime differ from the node's reported ones",
             Why::CachedOpen => "a cached open of the node is live",
             Why::Refused => "the kernel refused the backing file",
+            Why::Setid => "the file is setuid/setgid and the open may write",
         }
     }
 
@@ -232,6 +255,30 @@ pub fn plan(
     Plan::Register
 }
 
+/// [`plan`], with the setid rule of the library's kill-priv duty (see
+/// [`Auto::start_killpriv`]): an open that may write a setuid/setgid file
+/// stays with the filesystem, whose WRITEs carry the kernel's
+/// kill-suid/sgid flag; passthrough writes would carry none.
+pub fn plan_guarded(
+    open_flags: i32,
+    reply_flags: u32,
+    fd: Option<FdInfo>,
+    reported: Option<Ident>,
+    node: NodeView,
+    on: bool,
+    setid_guard: bool,
+) -> Plan {
+    let p = plan(open_flags, reply_flags, fd, reported, node, on);
+    let writes = open_flags & libc::O_ACCMODE != libc::O_RDONLY;
+    // Any setid bit: the writers are not known yet.
+    let setid = reported.is_some_and(|r| r.killed_mode(|_| false).is_some());
+    match p {
+        Plan::Reuse(_) if setid_guard && writes && setid => Plan::Uncached(Why::Setid),
+        Plan::Register if setid_guard && writes && setid => Plan::Keep(Why::Setid),
+        p => p,
+    }
+}
+
 #[derive(Default)]
 struct Node {
     view: NodeView,
@@ -296,6 +343,8 @@ pub struct Auto {
     tracking: AtomicBool,
     /// New backing files may be registered (cleared on the kernel's refusal).
     on: AtomicBool,
+    /// The library negotiated FUSE_HANDLE_KILLPRIV_V2 for the filesystem.
+    killpriv: AtomicBool,
     st: Mutex<State>,
     opens: AtomicU64,
     passed: AtomicU64,
@@ -328,13 +377,20 @@ fn errno() -> i32 {
         .unwrap_or(libc::EIO)
 }
 
-fn backing_open(dev: i32, fd: i32) -> Result<i32, i32> {
+fn backing_open(dev: i32, fd: i32, drop_fsetid: bool) -> Result<i32, i32> {
     let map = fuse_backing_map {
         fd,
         ..Default::default()
     };
-    // SAFETY: the ioctl reads one fuse_backing_map from a local.
-    let id = unsafe { libc::ioctl(dev, FUSE_DEV_IOC_BACKING_OPEN as libc::c_ulong, &map) };
+    let open = || {
+        // SAFETY: the ioctl reads one fuse_backing_map from a local.
+        unsafe { libc::ioctl(dev, FUSE_DEV_IOC_BACKING_OPEN as libc::c_ulong, &map) }
+    };
+    let id = if drop_fsetid {
+        without_fsetid(open)?
+    } else {
+        open()
+    };
     if id > 0 {
         Ok(id)
     } else if id == 0 {
@@ -342,6 +398,59 @@ fn backing_open(dev: i32, fd: i32) -> Result<i32, i32> {
     } else {
         Err(errno())
     }
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+const CAP_FSETID: u32 = 4;
+
+/// Runs `f` with CAP_FSETID out of this thread's effective capabilities.
+/// The kernel keeps the credentials of the BACKING_OPEN caller for every
+/// passthrough write; without CAP_FSETID, the backing filesystem clears
+/// setuid/setgid on those writes as it would for an unprivileged writer.
+fn without_fsetid<T>(f: impl FnOnce() -> T) -> Result<T, i32> {
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut caps = [CapData::default(); 2];
+    // SAFETY: capget writes two CapData (version 3) for the calling thread.
+    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, caps.as_mut_ptr()) } != 0 {
+        return Err(errno());
+    }
+    let bit = 1 << CAP_FSETID;
+    if caps[0].effective & bit == 0 {
+        return Ok(f());
+    }
+    let mut less = caps;
+    less[0].effective &= !bit;
+    // SAFETY: capset reads the header and two CapData; pid 0 is this
+    // thread only.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, less.as_ptr()) } != 0 {
+        return Err(errno());
+    }
+    let r = f();
+    // SAFETY: as above, restoring what capget returned.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, caps.as_ptr()) } != 0 {
+        crate::log_err!(
+            "fuse: passthrough=auto: restoring CAP_FSETID: {}\n",
+            crate::log::strerror(errno())
+        );
+    }
+    Ok(r)
 }
 
 fn backing_close(dev: i32, id: i32) {
@@ -374,6 +483,30 @@ impl Auto {
 
     pub fn tracking(&self) -> bool {
         self.tracking.load(Ordering::Relaxed)
+    }
+
+    /// Called at INIT when the library negotiated FUSE_HANDLE_KILLPRIV_V2
+    /// for a filesystem that knows nothing of it. The kernel then stops
+    /// asking GETXATTR(security.capability) before every write (it may
+    /// cache "nothing to kill" per inode) and leaves clearing setuid/setgid
+    /// to the server; the library does that for the filesystem
+    /// (session::killpriv), keeps writable opens of setuid/setgid files
+    /// off passthrough, and registers backing files without CAP_FSETID.
+    pub fn start_killpriv(&self) {
+        self.killpriv.store(true, Ordering::SeqCst);
+    }
+
+    pub fn killpriv(&self) -> bool {
+        self.killpriv.load(Ordering::Relaxed)
+    }
+
+    /// What the filesystem last reported for `nodeid`, while the library
+    /// holds the kill-suid/sgid duty.
+    pub fn killpriv_report(&self, nodeid: u64) -> Option<Ident> {
+        if !self.killpriv() {
+            return None;
+        }
+        self.st.lock().reported.get(&nodeid).copied()
     }
 
     /// Notes what the filesystem reported for `nodeid`.
@@ -422,18 +555,20 @@ impl Auto {
         let mut st = self.st.lock();
         let reported = st.reported.get(&nodeid).copied();
         let view = st.nodes.get(&nodeid).map(|n| n.view).unwrap_or_default();
-        let mut plan = plan(
+        let killpriv = self.killpriv();
+        let mut plan = plan_guarded(
             open_flags,
             arg.open_flags,
             fd,
             reported,
             view,
             self.on.load(Ordering::Relaxed),
+            killpriv,
         );
         let mut backing = None;
         if plan == Plan::Register {
             // Register implies fh is an fd (fd_info succeeded).
-            match backing_open(dev, arg.fh as i32) {
+            match backing_open(dev, arg.fh as i32, killpriv) {
                 Ok(id) => backing = Some(id),
                 Err(e) => {
                     if self.on.swap(false, Ordering::SeqCst) {
@@ -578,6 +713,7 @@ mod tests {
             dev: 7,
             ino,
             mode: libc::S_IFREG | 0o644,
+            gid: 0,
             size,
             mtime: (mtime, 0),
         }
@@ -614,6 +750,46 @@ mod tests {
             true,
         );
         assert_eq!(p, Plan::Register);
+    }
+
+    #[test]
+    fn killed_mode_follows_the_kernel() {
+        let with = |mode: u32| Ident {
+            mode: libc::S_IFREG | mode,
+            gid: 20,
+            ..ident(5, 1, 1)
+        };
+        assert_eq!(with(0o4755).killed_mode(|_| true), Some(libc::S_IFREG | 0o755));
+        assert_eq!(with(0o6775).killed_mode(|_| true), Some(libc::S_IFREG | 0o775));
+        // setgid without group execute: only for writers outside the group.
+        assert_eq!(with(0o2765).killed_mode(|g| g == 20), None);
+        assert_eq!(with(0o2765).killed_mode(|_| false), Some(libc::S_IFREG | 0o765));
+        assert_eq!(with(0o0777).killed_mode(|_| false), None);
+        let dir = Ident {
+            mode: libc::S_IFDIR | 0o6777,
+            ..ident(5, 1, 1)
+        };
+        assert_eq!(dir.killed_mode(|_| false), None);
+    }
+
+    #[test]
+    fn setid_files_open_for_writing_stay_with_the_filesystem() {
+        let id = Ident {
+            mode: libc::S_IFREG | 0o4755,
+            ..ident(5, 100, 9)
+        };
+        let go = |flags: i32, node: NodeView, guard: bool| {
+            plan_guarded(flags, 0, fd(libc::O_RDWR, id), Some(id), node, true, guard)
+        };
+        assert_eq!(go(libc::O_WRONLY, FRESH, true), Plan::Keep(Why::Setid));
+        assert_eq!(go(libc::O_RDONLY, FRESH, true), Plan::Register);
+        assert_eq!(go(libc::O_WRONLY, FRESH, false), Plan::Register);
+        let live = NodeView {
+            backing: Some((3, 7, 5)),
+            cached: 0,
+        };
+        assert_eq!(go(libc::O_RDWR, live, true), Plan::Uncached(Why::Setid));
+        assert_eq!(go(libc::O_RDONLY, live, true), Plan::Reuse(3));
     }
 
     #[test]

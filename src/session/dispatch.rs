@@ -241,6 +241,16 @@ fn call(
         };
     }
     let enosys = |req: &Req| err(req, libc::ENOSYS);
+    // The kill-suid/sgid duty the library holds for the filesystem (see
+    // killpriv.rs): false when it failed and the request was answered.
+    let killed = |req: &Req, node: u64, fh: Option<u64>| -> bool {
+        let res = super::killpriv::kill_suidgid(se, req.ctx, node, fh);
+        if res != 0 {
+            err(req, -res);
+        }
+        res == 0
+    };
+    let shim = se.passthrough.killpriv();
     match *op {
         Op::Init { arg } => {
             let max_read = se.mount_opts.lock().as_ref().map_or(0, |m| m.max_read);
@@ -311,6 +321,15 @@ fn call(
         }
         Op::Setattr { arg } => {
             let mut st = stat_from_setattr(&arg);
+            let mut arg = arg;
+            if shim && arg.valid & (FATTR_KILL_SUIDGID | FATTR_MODE) == FATTR_KILL_SUIDGID {
+                // What the kernel did itself without the flag: the mode
+                // change rides along with the truncate or chown.
+                if let Some(mode) = super::killpriv::kill_mode(se, &req.ctx, ino) {
+                    arg.valid |= FATTR_MODE;
+                    st.st_mode = mode;
+                }
+            }
             let mut fi = fi_fh(arg.fh);
             let fip = if arg.valid & FATTR_FH != 0 {
                 &mut fi as *mut fuse_file_info
@@ -428,6 +447,10 @@ fn call(
             if killpriv_v2 && arg.open_flags & FUSE_OPEN_KILL_SUIDGID != 0 {
                 fi.bits |= fi_bits::KILL_SUIDGID;
             }
+            // Before the open: the kernel has allowed the truncation.
+            if shim && arg.open_flags & FUSE_OPEN_KILL_SUIDGID != 0 && !killed(req, ino, None) {
+                return;
+            }
             req.open_flags = arg.flags as i32;
             match ops.open {
                 // SAFETY: as in call_or.
@@ -460,6 +483,12 @@ fn call(
             }
             if killpriv_v2 && arg.write_flags & FUSE_WRITE_KILL_SUIDGID != 0 {
                 fi.bits |= fi_bits::KILL_SUIDGID;
+            }
+            if shim
+                && arg.write_flags & FUSE_WRITE_KILL_SUIDGID != 0
+                && !killed(req, ino, Some(arg.fh))
+            {
+                return;
             }
             if proto_minor >= 9 {
                 fi.lock_owner = arg.lock_owner;
@@ -672,6 +701,10 @@ fn call(
             }
         }
         Op::Fallocate { arg } => {
+            // No flag here: the kernel's test is CAP_FSETID; uid 0 stands in.
+            if shim && req.ctx.uid != 0 && !killed(req, ino, Some(arg.fh)) {
+                return;
+            }
             let mut fi = fi_fh(arg.fh);
             call_or!(fallocate, enosys(req), |f| f(
                 r,
@@ -689,6 +722,9 @@ fn call(
             } else if len > 0xffff_f000 {
                 // fuse_write_out carries a 32-bit count.
                 len = 0xffff_f000;
+            }
+            if shim && req.ctx.uid != 0 && !killed(req, arg.nodeid_out, Some(arg.fh_out)) {
+                return;
             }
             let mut fi_in = fi_fh(arg.fh_in);
             let mut fi_out = fi_fh(arg.fh_out);

@@ -278,6 +278,10 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     if conn.proto_minor >= 23 {
         outarg.time_gran = conn.time_gran;
     }
+    if se.passthrough.killpriv() {
+        // Ours, not the filesystem's: its want_ext stays as it set it.
+        outargflags |= FUSE_HANDLE_KILLPRIV_V2;
+    }
     if inargflags & FUSE_INIT_EXT != 0 {
         outargflags |= FUSE_INIT_EXT;
         outarg.flags2 = (outargflags >> 32) as u32;
@@ -340,6 +344,18 @@ fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug:
     }
     conn.want = conn.want_ext as u32;
     se.passthrough.start();
+    let fs_kills = FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_HANDLE_KILLPRIV_V2;
+    if se.opts.passthrough_killpriv
+        && conn.capable_ext & FUSE_CAP_HANDLE_KILLPRIV_V2 != 0
+        && conn.want_ext & fs_kills == 0
+    {
+        se.passthrough.start_killpriv();
+        if debug {
+            crate::log_debug!(
+                "fuse: passthrough=auto: the library clears setuid/setgid for the filesystem (FUSE_HANDLE_KILLPRIV_V2)\n"
+            );
+        }
+    }
 }
 
 fn start_uring(

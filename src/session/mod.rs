@@ -9,6 +9,7 @@
 pub mod cuse;
 pub mod dispatch;
 pub mod init;
+pub mod killpriv;
 pub mod options;
 pub mod reply;
 pub mod request;

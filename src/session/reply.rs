@@ -78,6 +78,16 @@ pub fn send_reply(req: &Req, error: i32, body: &[&[u8]]) -> i32 {
         unique: req.unique,
     };
     let body: &[&[u8]] = if error == 0 { body } else { &[] };
+    if req.is_internal {
+        // Taken before the request ends (after that its object may be
+        // reused); a second reply finds the slot gone and is refused.
+        req.deliver_internal(error);
+        return if se.reqs.finish(req) {
+            0
+        } else {
+            -libc::EINVAL
+        };
+    }
     if let Some(ent) = req.ring_ent() {
         // End the request first: an entry must be committed exactly once,
         // even if two threads race to answer.
@@ -97,6 +107,12 @@ pub fn send_reply(req: &Req, error: i32, body: &[&[u8]]) -> i32 {
 /// kernel (an empty commit), or entry and kernel request would leak.
 pub fn end_request(req: &Req) {
     let se = req.session();
+    if req.is_internal {
+        // The library asked for an answer; none is one.
+        req.deliver_internal(-libc::EIO);
+        se.reqs.finish(req);
+        return;
+    }
     if let Some(ent) = req.ring_ent() {
         let unique = req.unique;
         if se.reqs.finish(req) {

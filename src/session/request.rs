@@ -14,7 +14,8 @@ use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::Arc;
 
 /// Replied requests kept before their objects are reused.
 const QUARANTINE: usize = 256;
@@ -47,8 +48,39 @@ pub struct Req {
     /// The io-uring entry the request came in (and its reply goes out)
     /// through; null for /dev/fuse.
     pub ring: *const crate::transport::uring::Ent,
+    /// A request the library made itself ([`Registry::alloc_internal`]):
+    /// its reply goes to `internal`, never to the kernel.
+    pub is_internal: bool,
+    /// The slot an internal request's reply fills (an `Arc` turned raw;
+    /// the first reply takes it).
+    internal: AtomicPtr<Internal>,
     state: AtomicU8,
     intr: Mutex<Intr>,
+}
+
+/// Where the reply to an internal request lands: 0 or -errno.
+#[derive(Default)]
+pub struct Internal {
+    result: parking_lot::Mutex<Option<i32>>,
+    cv: parking_lot::Condvar,
+}
+
+impl Internal {
+    /// Blocks until the reply came (the filesystem may answer from another
+    /// thread, after its callback returned).
+    pub fn wait(&self) -> i32 {
+        let mut r = self.result.lock();
+        while r.is_none() {
+            self.cv.wait(&mut r);
+        }
+        r.unwrap_or(-libc::EIO)
+    }
+
+    fn set(&self, error: i32) {
+        let mut r = self.result.lock();
+        *r = Some(error);
+        self.cv.notify_all();
+    }
 }
 
 // SAFETY: the raw pointers are the session (which outlives its requests)
@@ -69,6 +101,8 @@ impl Req {
             copy64: false,
             open_flags: 0,
             ring: std::ptr::null(),
+            is_internal: false,
+            internal: AtomicPtr::new(std::ptr::null_mut()),
             state: AtomicU8::new(FREE),
             intr: Mutex::new(Intr {
                 func: None,
@@ -106,6 +140,18 @@ impl Req {
     pub fn session(&self) -> &Session {
         // SAFETY: a request never outlives its session.
         unsafe { &*self.se }
+    }
+
+    /// Delivers the reply of an internal request (`error` 0 or -errno) to
+    /// the library code waiting for it; only the first reply does.
+    pub fn deliver_internal(&self, error: i32) {
+        let p = self.internal.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        if !p.is_null() {
+            // SAFETY: p came from Arc::into_raw in alloc_internal, and the
+            // swap gives it to one caller only.
+            let slot = unsafe { Arc::from_raw(p) };
+            slot.set(error);
+        }
     }
 
     pub fn interrupted(&self) -> bool {
@@ -204,6 +250,8 @@ impl Registry {
         r.copy64 = false;
         r.open_flags = 0;
         r.ring = std::ptr::null();
+        r.is_internal = false;
+        *r.internal.get_mut() = std::ptr::null_mut();
         *r.intr.get_mut() = Intr {
             func: None,
             data: std::ptr::null_mut(),
@@ -236,6 +284,26 @@ impl Registry {
             self.inflight.lock().insert(unique, ptr as usize);
         }
         (ptr as *mut fuse_req, pending)
+    }
+
+    /// A request the library sends its filesystem on its own behalf (as
+    /// the kernel would have): not tracked for interrupts, answered into
+    /// `slot`.
+    pub fn alloc_internal(
+        &self,
+        se: &Session,
+        opcode: u32,
+        nodeid: u64,
+        ctx: fuse_ctx,
+        slot: &Arc<Internal>,
+    ) -> *mut fuse_req {
+        let (ptr, _) = self.alloc(se, 0, opcode, nodeid, ctx, -1, false);
+        // SAFETY: ptr is the object alloc just made; the filesystem has not
+        // seen it yet.
+        let r = unsafe { &mut *(ptr as *mut Req) };
+        r.is_internal = true;
+        *r.internal.get_mut() = Arc::into_raw(slot.clone()) as *mut Internal;
+        ptr
     }
 
     /// Ends a request: the next reply to it is refused. Returns false if it
