@@ -759,11 +759,20 @@ mod tests {
             gid: 20,
             ..ident(5, 1, 1)
         };
-        assert_eq!(with(0o4755).killed_mode(|_| true), Some(libc::S_IFREG | 0o755));
-        assert_eq!(with(0o6775).killed_mode(|_| true), Some(libc::S_IFREG | 0o775));
+        assert_eq!(
+            with(0o4755).killed_mode(|_| true),
+            Some(libc::S_IFREG | 0o755)
+        );
+        assert_eq!(
+            with(0o6775).killed_mode(|_| true),
+            Some(libc::S_IFREG | 0o775)
+        );
         // setgid without group execute: only for writers outside the group.
         assert_eq!(with(0o2765).killed_mode(|g| g == 20), None);
-        assert_eq!(with(0o2765).killed_mode(|_| false), Some(libc::S_IFREG | 0o765));
+        assert_eq!(
+            with(0o2765).killed_mode(|_| false),
+            Some(libc::S_IFREG | 0o765)
+        );
         assert_eq!(with(0o0777).killed_mode(|_| false), None);
         let dir = Ident {
             mode: libc::S_IFDIR | 0o6777,
