@@ -318,6 +318,16 @@ impl Daemon {
         }
     }
 
+    /// A /proc/PID/status figure in KiB (VmRSS, VmHWM).
+    fn vm_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {field} in:\n{status}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
     /// `fusermount3 -u`, then the daemon must exit 0 and the mount be gone.
     fn unmount(&mut self) {
         let out = Command::new("timeout")
@@ -783,6 +793,47 @@ fn queue_depth_zero_is_refused_and_two_works() {
 
 // ---------------------------------------------------------------------------
 // 5. Async replies from short-lived foreign threads.
+
+/// Payload memory follows the load: a filesystem that answers in its
+/// callbacks, served 1 MiB requests one at a time, keeps the two entries
+/// per queue it starts with (of 8), and the daemon's resident memory grows
+/// by a fraction of the 8 x 1 MiB payloads per queue the depth allows
+/// (all of which a full registration touched, the kernel using entries in
+/// turn).
+#[test]
+fn entries_are_registered_as_the_load_needs() {
+    let Some(_s) = serial() else { return };
+    let queues = possible_cpus() as u64;
+    for mt in [false, true] {
+        let mut d = Daemon::probe("uring-lazy", mt, &[], &[]);
+        let before = d.vm_kib("VmRSS");
+        for _ in 0..8 {
+            write_read_back(&d, 1 << 20);
+        }
+        let grown_kib = d.vm_kib("VmHWM").saturating_sub(before);
+        d.unmount();
+        let log = d.log_text();
+        let line = log
+            .lines()
+            .find(|l| l.contains("entries registered per queue (of 8): "))
+            .unwrap_or_else(|| panic!("no ring summary in:\n{log}"));
+        let counts: Vec<u32> = line
+            .rsplit(": ")
+            .next()
+            .unwrap()
+            .split(", ")
+            .map(|c| c.parse().unwrap())
+            .collect();
+        assert_eq!(counts.len() as u64, queues, "{line}");
+        assert!(counts.iter().all(|&c| c == 2), "{}: {line}", mode(mt));
+        // Two 1 MiB payloads per queue, plus 2 MiB for everything else.
+        assert!(
+            grown_kib <= (queues * 2 + 2) * 1024,
+            "{}: resident memory grew by {grown_kib} KiB; {line}",
+            mode(mt)
+        );
+    }
+}
 
 #[test]
 fn async_replies_from_exiting_threads() {

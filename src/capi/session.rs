@@ -223,6 +223,9 @@ pub unsafe extern "C" fn fuse_session_destroy(se: *mut fuse_session) {
         let pool = s.uring.lock().take();
         if let Some(p) = &pool {
             p.shutdown();
+            if s.debug() {
+                crate::log_debug!("{}", p.summary());
+            }
         }
         let fd = s.fd.swap(-1, Ordering::SeqCst);
         if fd != -1 {

@@ -29,7 +29,7 @@ use io_uring::{cqueue, opcode, squeue::Entry128, types, IoUring};
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// libfuse's default queue depth (SESSION_DEF_URING_Q_DEPTH).
@@ -85,6 +85,8 @@ pub struct Ring {
     /// Entries whose reply is written and waits for its commit SQE.
     pending: Mutex<Vec<u32>>,
     wake: EventFd,
+    /// Requests of this ring handed to the filesystem and not answered yet.
+    in_fs: AtomicU32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -153,6 +155,8 @@ pub struct Pool {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Requests received over the rings (for the `-d` log and tests).
     pub requests: AtomicU64,
+    /// Per queue id: entries registered so far (they grow with the load).
+    registered: Box<[AtomicU32]>,
 }
 
 // SAFETY: the raw pointers (entries, mappings) are shared by design; every
@@ -230,6 +234,7 @@ impl Pool {
             rings.push(Ring {
                 pending: Mutex::new(Vec::with_capacity(nents)),
                 wake,
+                in_fs: AtomicU32::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -264,6 +269,7 @@ impl Pool {
             threads: Mutex::new(Vec::new()),
             inline: Mutex::new(None),
             requests: AtomicU64::new(0),
+            registered: (0..queues).map(|_| AtomicU32::new(0)).collect(),
         });
         let fd = se.fd.load(Ordering::SeqCst);
         match kind {
@@ -283,7 +289,7 @@ impl Pool {
                 ),
             };
             crate::log_debug!(
-                "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes, {how}\n"
+                "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes, entries registered as the load needs them, {how}\n"
             );
         }
         Ok(pool)
@@ -415,6 +421,22 @@ impl Pool {
         }
     }
 
+    /// The `-d` summary at the session's end: requests served and how
+    /// many entries each queue came to need.
+    pub fn summary(&self) -> String {
+        let regs: Vec<String> = self
+            .registered
+            .iter()
+            .map(|r| r.load(Ordering::Relaxed).to_string())
+            .collect();
+        format!(
+            "fuse: io-uring: {} requests over the ring; entries registered per queue (of {}): {}\n",
+            self.requests.load(Ordering::Relaxed),
+            self.depth,
+            regs.join(", ")
+        )
+    }
+
     /// Single mode: the loop thread serves the rings and /dev/fuse from
     /// now on, until the session ends. None if this pool has no inline
     /// worker (not single mode, or already taken).
@@ -478,6 +500,7 @@ pub fn reply(se: &Session, ent: &Ent, unique: u64, mut error: i32, body: &[&[u8]
 /// Hands the entry back to its ring's owner for COMMIT_AND_FETCH.
 fn commit(ent: &Ent) {
     let ring = ent.ring();
+    ring.in_fs.fetch_sub(1, Ordering::Relaxed);
     ring.pending.lock().push(ent.idx);
     if !std::ptr::eq(OWNER.with(|o| o.get()), ring) {
         ring.wake.signal();
@@ -494,8 +517,15 @@ enum Last {
 struct Worker {
     ring: usize,
     uring: IoUring<Entry128, cqueue::Entry>,
-    /// This ring's entries (global indexes).
-    mine: Vec<u32>,
+    /// Per queue id: this ring's entries not registered yet (global
+    /// indexes, next last). Entries are registered as the load needs them,
+    /// so payload memory follows the concurrency, not the queue depth.
+    unregistered: Vec<Vec<u32>>,
+    /// Per queue id: entries the kernel holds, ready for a request.
+    idle: Vec<u32>,
+    /// Per queue id: small requests in the current CQE batch, u32::MAX if
+    /// a big one is among them.
+    batch: Vec<u32>,
     /// REGISTER's iovec pairs, per global entry index (the kernel reads
     /// them when the SQE is issued).
     iovs: Box<[[libc::iovec; 2]]>,
@@ -526,6 +556,10 @@ impl Worker {
             .map(|e| e.idx)
             .collect();
         let sq = (mine.len() as u32 + 2).next_power_of_two();
+        let mut unregistered = vec![Vec::new(); pool.queues as usize];
+        for &idx in mine.iter().rev() {
+            unregistered[pool.ents[idx as usize].qid as usize].push(idx);
+        }
         let build = |fancy: bool| {
             let mut b = IoUring::<Entry128, cqueue::Entry>::builder();
             b.setup_cqsize(sq * 2).setup_submit_all();
@@ -563,7 +597,9 @@ impl Worker {
         Ok(Worker {
             ring,
             uring,
-            mine,
+            unregistered,
+            idle: vec![0; pool.queues as usize],
+            batch: vec![0; pool.queues as usize],
             iovs,
             commit_ids: vec![0; n].into_boxed_slice(),
             last: vec![Last::Register; n].into_boxed_slice(),
@@ -622,6 +658,15 @@ impl Worker {
         self.push(&e);
     }
 
+    /// Registers the next entry of queue `qid`, if one is left.
+    fn register_one(&mut self, pool: &Pool, qid: usize) {
+        if let Some(idx) = self.unregistered[qid].pop() {
+            self.idle[qid] += 1;
+            pool.registered[qid].fetch_add(1, Ordering::Relaxed);
+            self.submit_cmd(pool, idx, Last::Register);
+        }
+    }
+
     fn arm_wake(&mut self, pool: &Pool) {
         let fd = pool.rings[self.ring].wake.0;
         let e = opcode::Read::new(types::Fd(fd), (&mut *self.wake_buf as *mut u64).cast(), 8)
@@ -645,9 +690,13 @@ impl Worker {
         let ring = &pool.rings[self.ring] as *const Ring;
         OWNER.with(|o| o.set(ring));
         let restore_blocking = self.dev.map(|fd| super::set_nonblocking(fd, true));
-        for i in 0..self.mine.len() {
-            let idx = self.mine[i];
-            self.submit_cmd(pool, idx, Last::Register);
+        // Two entries per queue to start (the kernel uses the ring once every
+        // queue has one; a second shows whether requests come in batches);
+        // more follow as the load needs them.
+        for _ in 0..2 {
+            for qid in 0..self.unregistered.len() {
+                self.register_one(pool, qid);
+            }
         }
         self.arm_wake(pool);
         self.arm_dev();
@@ -669,6 +718,20 @@ impl Worker {
             }
             let mut cqes = std::mem::take(&mut self.cqes);
             cqes.extend(self.uring.completion().map(|c| (c.user_data(), c.result())));
+            // Requests per queue in this batch.
+            self.batch.iter_mut().for_each(|b| *b = 0);
+            // (u32::MAX: a big request is among them.)
+            for &(ud, r) in &cqes {
+                if r == 0 && ud < UD_DEV {
+                    let ent = &pool.ents[ud as usize];
+                    let b = &mut self.batch[ent.qid as usize];
+                    *b = if small(ent) {
+                        b.saturating_add(1)
+                    } else {
+                        u32::MAX
+                    };
+                }
+            }
             for &(ud, r) in &cqes {
                 match ud {
                     UD_WAKE => self.arm_wake(pool),
@@ -681,7 +744,31 @@ impl Worker {
                     idx => {
                         let idx = idx as u32;
                         match r {
-                            0 => self.handle(se, pool, idx),
+                            0 => {
+                                let ent = &pool.ents[idx as usize];
+                                let qid = ent.qid as usize;
+                                self.idle[qid] = self.idle[qid].saturating_sub(1);
+                                let busy =
+                                    pool.rings[self.ring].in_fs.fetch_add(1, Ordering::Relaxed);
+                                // Another entry for the kernel when none is
+                                // left waiting and either the filesystem
+                                // holds requests while more come (it answers
+                                // asynchronously) or small requests filled
+                                // several entries at once (one
+                                // io_uring_enter then serves several; for
+                                // big ones the copy dwarfs the syscall, and
+                                // their payload pages would stay resident).
+                                // A filesystem answering in its callback
+                                // otherwise needs one entry: each commit
+                                // fetches the next request.
+                                let batch = self.batch[qid];
+                                if self.idle[qid] == 0
+                                    && (busy > 0 || (batch > 1 && batch != u32::MAX))
+                                {
+                                    self.register_one(pool, qid);
+                                }
+                                self.handle(se, pool, idx)
+                            }
                             r if r == -libc::EAGAIN || r == -libc::EINTR => {
                                 // REGISTER raced INIT, or was interrupted: again.
                                 let last = self.last[idx as usize];
@@ -706,6 +793,8 @@ impl Worker {
                                 );
                                 // The kernel falls back to /dev/fuse when a
                                 // registration fails; this entry is done.
+                                let qid = pool.ents[idx as usize].qid as usize;
+                                self.idle[qid] = self.idle[qid].saturating_sub(1);
                             }
                         }
                     }
@@ -731,6 +820,7 @@ impl Worker {
         let mut list = std::mem::take(&mut self.spare);
         std::mem::swap(&mut list, &mut *pool.rings[self.ring].pending.lock());
         for &idx in &list {
+            self.idle[pool.ents[idx as usize].qid as usize] += 1;
             self.submit_cmd(pool, idx, Last::Commit);
         }
         list.clear();
@@ -777,6 +867,20 @@ impl Worker {
             }
         }
     }
+}
+
+/// Whether the request in `ent` moves little data either way (its payload,
+/// or a READ's reply, at most 32 KiB).
+fn small(ent: &Ent) -> bool {
+    const LIMIT: u32 = 32 << 10;
+    // SAFETY: the kernel filled the header slot before the CQE; until the
+    // commit nobody else writes it.
+    let hdr: fuse_uring_req_header =
+        unsafe { std::ptr::read_unaligned(ent.hdr.cast::<fuse_uring_req_header>()) };
+    let opcode = u32::from_ne_bytes([hdr.in_out[4], hdr.in_out[5], hdr.in_out[6], hdr.in_out[7]]);
+    // fuse_read_in: fh, offset, then the size at byte 16.
+    let read = u32::from_ne_bytes([hdr.op_in[16], hdr.op_in[17], hdr.op_in[18], hdr.op_in[19]]);
+    hdr.ring_ent_in_out.payload_sz <= LIMIT && (opcode != FUSE_READ || read <= LIMIT)
 }
 
 /// Sets an SQE's `len` field (offset 24), which io-uring's URING_CMD
