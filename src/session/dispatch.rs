@@ -485,6 +485,7 @@ fn call(
                 fi.bits |= fi_bits::KILL_SUIDGID;
             }
             if shim
+                && (ops.write.is_some() || ops.write_buf.is_some())
                 && arg.write_flags & FUSE_WRITE_KILL_SUIDGID != 0
                 && !killed(req, ino, Some(arg.fh))
             {
@@ -702,7 +703,11 @@ fn call(
         }
         Op::Fallocate { arg } => {
             // No flag here: the kernel's test is CAP_FSETID; uid 0 stands in.
-            if shim && req.ctx.uid != 0 && !killed(req, ino, Some(arg.fh)) {
+            if shim
+                && ops.fallocate.is_some()
+                && req.ctx.uid != 0
+                && !killed(req, ino, Some(arg.fh))
+            {
                 return;
             }
             let mut fi = fi_fh(arg.fh);
@@ -723,7 +728,11 @@ fn call(
                 // fuse_write_out carries a 32-bit count.
                 len = 0xffff_f000;
             }
-            if shim && req.ctx.uid != 0 && !killed(req, arg.nodeid_out, Some(arg.fh_out)) {
+            if shim
+                && ops.copy_file_range.is_some()
+                && req.ctx.uid != 0
+                && !killed(req, arg.nodeid_out, Some(arg.fh_out))
+            {
                 return;
             }
             let mut fi_in = fi_fh(arg.fh_in);
