@@ -718,6 +718,8 @@ struct Tally {
     stress_ops: u64,
     /// Stressors that completed no bogo-op in their time.
     stress_idle: Vec<String>,
+    /// The daemon's most open fds during each stress-ng group.
+    fd_peaks: Vec<(&'static str, usize)>,
     /// What was left out, and why.
     notes: Vec<String>,
     pjd: Option<PjdCounts>,
@@ -1028,7 +1030,55 @@ const STRESS_OPTS: &[&str] = &[
     "FSTAT_DIR",
 ];
 
-fn run_stress(env: &Env, plan: &Plan, mnt: &Path, cfg: &str, t: &mut Tally) {
+/// How many fds process `pid` has open now (None when it is gone).
+fn fd_count(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+/// Samples a process's fd count every 50 ms on a thread of its own until
+/// [`FdPeak::finish`], which gives the highest count seen.
+struct FdPeak {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<usize>,
+}
+
+impl FdPeak {
+    fn start(pid: u32) -> FdPeak {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(fd_count(pid).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            peak
+        });
+        FdPeak { stop, thread }
+    }
+
+    fn finish(self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+/// RLIMIT_NOFILE (soft), which the daemons inherit from the test.
+fn nofile_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 0;
+    }
+    lim.rlim_cur
+}
+
+/// Runs the stress-ng groups; `daemon` is the daemon's pid, whose fd count
+/// is sampled during each group (see [`STRESS_OPTS`]).
+fn run_stress(env: &Env, plan: &Plan, mnt: &Path, cfg: &str, daemon: u32, t: &mut Tally) {
     let fstat_dir = mnt.join("stress-fstat");
     std::fs::create_dir_all(&fstat_dir).unwrap();
     for i in 0..32 {
@@ -1065,7 +1115,10 @@ fn run_stress(env: &Env, plan: &Plan, mnt: &Path, cfg: &str, t: &mut Tally) {
             .current_dir(&work)
             .env("FERROFUSE_TAG", &env.tag);
         let limit = Duration::from_secs(plan.stress_secs as u64 + 120);
+        let fds = FdPeak::start(daemon);
         let r = run_bounded(&mut cmd, &log, limit);
+        let fd_peak = fds.finish();
+        t.fd_peaks.push((group, fd_peak));
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let yaml_text = std::fs::read_to_string(&yaml).unwrap_or_default();
         let mut ops: BTreeMap<String, u64> = BTreeMap::new();
@@ -1110,9 +1163,11 @@ fn run_stress(env: &Env, plan: &Plan, mnt: &Path, cfg: &str, t: &mut Tally) {
         t.stressors += stressors.len() as u64;
         if !problems.is_empty() {
             t.fail(format!(
-                "stress-ng {group}: {} ({})\n{}",
+                "stress-ng {group}: {} ({}; the daemon's fds peaked at {fd_peak}, \
+                 RLIMIT_NOFILE {})\n{}",
                 problems.join("\n"),
                 log.display(),
+                nofile_limit(),
                 tail_of(&log, 10)
             ));
         }
@@ -1258,6 +1313,7 @@ fn run_config(env: &Env, plan: &Plan, cfg: &Config, back: &Path, t: &mut Tally) 
             return None;
         }
     };
+    let pid = d.pid().unwrap();
     let mut pjd = None;
     type Step<'a> = (&'a str, &'a dyn Fn(&mut Tally));
     let steps: [Step; 3] = [
@@ -1266,7 +1322,7 @@ fn run_config(env: &Env, plan: &Plan, cfg: &Config, back: &Path, t: &mut Tally) 
             run_fsx(env, plan, &mnt, &name, direct, t)
         }),
         ("fio", &|t| run_fio(env, plan, &mnt, &name, t)),
-        ("stress-ng", &|t| run_stress(env, plan, &mnt, &name, t)),
+        ("stress-ng", &|t| run_stress(env, plan, &mnt, &name, pid, t)),
     ];
     for (what, step) in steps {
         step(t);
@@ -1412,6 +1468,23 @@ fn summary(
             "\nstress-ng stressors that completed no bogo-op in their time (no failure \
              reported; not counted as one):\n{}",
             idle.join("\n")
+        );
+    }
+    let fds: Vec<String> = rows
+        .iter()
+        .filter(|(_, t)| !t.fd_peaks.is_empty())
+        .map(|(c, t)| {
+            let groups: Vec<String> = t.fd_peaks.iter().map(|(g, n)| format!("{g} {n}")).collect();
+            format!("  {}: {}", c.name(), groups.join(", "))
+        })
+        .collect();
+    if !fds.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nthe daemon's most open fds per stress-ng group (RLIMIT_NOFILE {}; \
+             passthrough_ll and _hp hold one per inode the kernel knows):\n{}",
+            nofile_limit(),
+            fds.join("\n")
         );
     }
     s
