@@ -21,6 +21,9 @@
  *                and then fuse_reply_err(req, 0): the second is refused
  *   /fds         reading it forks and execs `ls -l /proc/self/fd` and
  *                returns its output: the fds an exec'd child inherits
+ *   /gate        a read waits in its callback (holding its worker) until
+ *                the name open_gate is looked up; /stats counts the
+ *                waiting ones as gated=N
  *   /stats       key=value counters
  *
  * Lookups of these names answer wrongly (stat fails or succeeds as noted):
@@ -33,6 +36,8 @@
  *   err_big      fuse_reply_err(req, 100000): stat fails
  *   null_req     fuse_reply_err(NULL, EIO) (refused), then the entry of
  *                /data: stat succeeds
+ *   open_gate    lets every /gate read reply (ENOENT)
+ *   exit         calls fuse_session_exit() from the callback (ENOENT)
  *
  * Every refused reply (a fuse_reply_* returning nonzero where it must be
  * refused) counts in /stats as refused=N; one that was accepted counts as
@@ -41,7 +46,7 @@
  * Every file but /data and /none_release is opened with direct_io.
  *
  * Build: cc fault_fs_ll.c $(pkg-config --cflags --libs fuse3) -lpthread
- * Run:   fault_fs_ll [-s] [-d] [-o clone_fd] MOUNTPOINT
+ * Run:   fault_fs_ll [-s] [-d] [-o clone_fd,max_idle_threads=N] MOUNTPOINT
  */
 #define FUSE_USE_VERSION 317
 #include <fuse_lowlevel.h>
@@ -69,6 +74,7 @@ enum {
 	INO_NONE_RELEASE,
 	INO_FDS,
 	INO_STATS,
+	INO_GATE,
 	INO_END
 };
 
@@ -79,13 +85,20 @@ static const char *const names[INO_END] = {
 	[INO_OVERSIZE] = "oversize", [INO_HUGE] = "huge",
 	[INO_NULLBUF] = "nullbuf",   [INO_NONE_RELEASE] = "none_release",
 	[INO_FDS] = "fds",	     [INO_STATS] = "stats",
+	[INO_GATE] = "gate",
 };
 
 #define SPLICED_SIZE (1024 * 1024)
 #define HUGE_SIZE (32 * 1024 * 1024)
 
 static unsigned long blocked_now, interrupts, polled, refused, accepted_twice;
-static unsigned long none_releases, ring_reqs, dev_reqs, hung;
+static unsigned long none_releases, ring_reqs, dev_reqs, hung, gated;
+
+static struct fuse_session *se;
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open;
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
@@ -189,6 +202,15 @@ static void ff_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else if (strcmp(name, "null_req") == 0) {
 		count_second(fuse_reply_err(NULL, EIO));
 		entry_for(req, INO_DATA, 0);
+	} else if (strcmp(name, "open_gate") == 0) {
+		pthread_mutex_lock(&gate_lock);
+		gate_open = 1;
+		pthread_cond_broadcast(&gate_cond);
+		pthread_mutex_unlock(&gate_lock);
+		fuse_reply_err(req, ENOENT);
+	} else if (strcmp(name, "exit") == 0) {
+		fuse_session_exit(se);
+		fuse_reply_err(req, ENOENT);
 	} else {
 		fuse_reply_err(req, ENOENT);
 	}
@@ -344,10 +366,11 @@ static void reply_stats(fuse_req_t req, size_t size, off_t off)
 	len = snprintf(text, sizeof(text),
 		       "blocked_now=%lu\ninterrupts=%lu\npolled=%lu\n"
 		       "refused=%lu\naccepted_twice=%lu\nnone_releases=%lu\n"
-		       "ring_requests=%lu\ndev_requests=%lu\nhung=%lu\n",
+		       "ring_requests=%lu\ndev_requests=%lu\nhung=%lu\n"
+		       "gated=%lu\n",
 		       LOAD(blocked_now), LOAD(interrupts), LOAD(polled),
 		       LOAD(refused), LOAD(accepted_twice), LOAD(none_releases),
-		       LOAD(ring_reqs), LOAD(dev_reqs), LOAD(hung));
+		       LOAD(ring_reqs), LOAD(dev_reqs), LOAD(hung), LOAD(gated));
 	reply_text(req, text, (size_t)len, size, off);
 }
 
@@ -430,6 +453,15 @@ static void ff_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		break;
 	case INO_STATS:
 		reply_stats(req, size, off);
+		break;
+	case INO_GATE:
+		pthread_mutex_lock(&gate_lock);
+		INC(gated);
+		while (!gate_open)
+			pthread_cond_wait(&gate_cond, &gate_lock);
+		DEC(gated);
+		pthread_mutex_unlock(&gate_lock);
+		fuse_reply_buf(req, NULL, 0);
 		break;
 	case INO_NONE_RELEASE:
 		fuse_reply_buf(req, NULL, 0);
@@ -517,7 +549,6 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts opts;
 	struct fuse_loop_config *config;
-	struct fuse_session *se;
 	int ret = -1;
 
 	if (fuse_parse_cmdline(&args, &opts) != 0)
@@ -543,6 +574,9 @@ int main(int argc, char *argv[])
 				config = fuse_loop_cfg_create();
 				fuse_loop_cfg_set_clone_fd(config, opts.clone_fd);
 				fuse_loop_cfg_set_max_threads(config, opts.max_threads);
+				if (opts.max_idle_threads != UINT_MAX)
+					fuse_loop_cfg_set_idle_threads(
+						config, opts.max_idle_threads);
 				ret = fuse_session_loop_mt(se, config);
 				fuse_loop_cfg_destroy(config);
 			}
