@@ -4,11 +4,15 @@
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
     println!("cargo:rerun-if-changed=src/capi/log.c");
+    println!("cargo:rerun-if-changed=src/loops/worker.c");
     println!("cargo:rerun-if-changed=src/capi/fuse3.map");
     println!("cargo:rerun-if-changed=tools/versioned-gcc");
 
     cc::Build::new()
         .file("src/capi/log.c")
+        .file("src/loops/worker.c")
+        // Unwind tables: pthread_cancel unwinds through worker.c's frame.
+        .flag("-fexceptions")
         .flag_if_supported("-fvisibility=default")
         .warnings(true)
         .extra_warnings(true)

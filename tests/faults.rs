@@ -1299,3 +1299,105 @@ fn abort_frees_a_request_never_answered() {
         }
     }
 }
+
+/// Voluntary context switches of the daemon's `fuse_worker` threads, and
+/// how many there are.
+fn worker_switches(pid: i32) -> (u64, usize) {
+    let mut sum = 0;
+    let mut n = 0;
+    for e in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        if comm.trim() != "fuse_worker" {
+            continue;
+        }
+        n += 1;
+        let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+        sum += status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    (sum, n)
+}
+
+/// Parks `n` reads in fault_fs_ll's /gate (each holds a worker), then lets
+/// them go: the pool has grown to more than `n` workers.
+fn grow_pool(fs: &mut Fs, n: i64) {
+    for _ in 0..n {
+        let p = fs.path("gate");
+        fs.spawn_kid(Command::new("cat").arg(p));
+    }
+    wait_until("reads parked in /gate", || fs.stats()["gated"] >= n);
+    assert!(std::fs::metadata(fs.path("open_gate")).is_err());
+    fs.wait_kids("after the gate opened");
+    fs.kids.clear();
+}
+
+/// `fuse_session_loop_mt` on /dev/fuse, as libfuse's: idle workers block
+/// in read(2), so each request wakes one worker, not every idle one;
+/// surplus idle workers leave (`max_idle_threads`); a callback's
+/// `fuse_session_exit` ends the loop while the other workers are blocked
+/// (they are cancelled), and the daemon unmounts and exits 0.
+#[test]
+fn mt_workers_wake_one_per_request_and_stop() {
+    const REQUESTS: u64 = 300;
+    // The same binary on libfuse 3.18, for the figure in the message.
+    let real_lib = scratch("wake-real-lib");
+    std::os::unix::fs::symlink(
+        real_318().join("lib/libfuse3.so.4"),
+        real_lib.join("libfuse3.so.3"),
+    )
+    .unwrap();
+    let mut per_request = Vec::new();
+    for (name, lib) in [("wake", lib_dir()), ("wake-real", real_lib.as_path())] {
+        let mut fs = Fs::fault_on(name, Transport::Dev, true, &[], lib);
+        grow_pool(&mut fs, 4);
+        let (before, workers) = worker_switches(fs.pid);
+        assert!(
+            workers >= 5,
+            "{name}: {workers} workers after 4 parked reads"
+        );
+        for i in 0..REQUESTS {
+            // A name never looked up: one LOOKUP each, answered ENOENT.
+            assert!(std::fs::metadata(fs.path(&format!("nx{i}"))).is_err());
+        }
+        let (after, _) = worker_switches(fs.pid);
+        per_request.push((name, workers, (after - before) as f64 / REQUESTS as f64));
+        if name == "wake" {
+            assert!(std::fs::metadata(fs.path("exit")).is_err());
+            let st = fs.wait_exit("after fuse_session_exit in a callback");
+            assert!(st.success(), "daemon exit {st}:\n{}", fs.tail());
+            assert!(fs.log_text().contains("loop returned 0"), "{}", fs.tail());
+            assert!(!is_mounted(&fs.mnt));
+        }
+    }
+    eprintln!("worker wakeups per request (name, workers, switches): {per_request:?}");
+    let (_, workers, ours) = per_request[0];
+    // One switch per request when one worker wakes; every idle worker
+    // waking (poll) makes it about the number of workers.
+    assert!(
+        ours < 1.5,
+        "{ours:.2} worker context switches per request with {workers} workers"
+    );
+
+    // max_idle_threads=1: the workers freed by the gate leave; the rest
+    // still serves, and SIGTERM ends it cleanly.
+    let mut fs = Fs::fault("idle", Transport::Dev, true, &["-o", "max_idle_threads=1"]);
+    grow_pool(&mut fs, 4);
+    wait_until("surplus idle workers leave", || {
+        worker_switches(fs.pid).1 <= 2
+    });
+    let p = fs.path("data");
+    bounded("write and read /data", move || {
+        std::fs::write(&p, b"after the pool shrank").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"after the pool shrank");
+    });
+    fs.signal(libc::SIGTERM);
+    let st = fs.wait_exit("after SIGTERM");
+    assert!(st.success(), "daemon exit {st}:\n{}", fs.tail());
+    assert!(!is_mounted(&fs.mnt));
+}

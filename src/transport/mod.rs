@@ -93,7 +93,7 @@ const WRITE_HEADER: usize = std::mem::size_of::<crate::kernel::structs::fuse_in_
 
 impl RecvBuf {
     /// Makes room for `want` bytes (a fresh allocation when it grows).
-    fn reserve(&mut self, want: usize) {
+    pub fn reserve(&mut self, want: usize) {
         if self.len() >= want {
             return;
         }
@@ -154,42 +154,54 @@ pub fn receive_into(se: &Session, fd: RawFd, buf: &mut [u8]) -> Result<usize, Re
             None => unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) },
         };
         let err = errno();
-        if se.exited() {
-            return Err(RecvError::Exit);
+        if let Some(r) = read_outcome(se, res, err, buf.len()) {
+            return r;
         }
-        if res == -1 {
-            match err {
-                // The request was interrupted before we read it.
-                libc::ENOENT => continue,
-                // Unmounted, or aborted through /sys/fs/fuse/connections.
-                libc::ENODEV => {
-                    se.exit();
-                    return Err(RecvError::Exit);
-                }
-                libc::EINTR => return Err(RecvError::Interrupted),
-                libc::EAGAIN => return Err(RecvError::Errno(-err)),
-                // A buffer sized before INIT raised max_write: not an error
-                // worth a message; `receive` grows its buffer and reads
-                // again, other callers get -EINVAL.
-                libc::EINVAL
-                    if buf.len() < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) =>
-                {
-                    return Err(RecvError::Errno(-err));
-                }
-                _ => {
-                    // libfuse reports this with perror().
-                    eprintln!("fuse: reading device: {}", crate::log::strerror(err));
-                    return Err(RecvError::Errno(-err));
-                }
-            }
-        }
-        let n = res as usize;
-        if n < crate::session::IN_HEADER_SIZE {
-            crate::log_err!("short read on fuse device\n");
-            return Err(RecvError::Errno(-libc::EIO));
-        }
-        return Ok(n);
     }
+}
+
+/// What a read of `buf_len` bytes from the device that returned `res`
+/// (errno `err`) means: the request's length, why there is none, or None
+/// when the read is to be retried at once.
+pub fn read_outcome(
+    se: &Session,
+    res: isize,
+    err: i32,
+    buf_len: usize,
+) -> Option<Result<usize, RecvError>> {
+    if se.exited() {
+        return Some(Err(RecvError::Exit));
+    }
+    if res == -1 {
+        return match err {
+            // The request was interrupted before we read it.
+            libc::ENOENT => None,
+            // Unmounted, or aborted through /sys/fs/fuse/connections.
+            libc::ENODEV => {
+                se.exit();
+                Some(Err(RecvError::Exit))
+            }
+            libc::EINTR => Some(Err(RecvError::Interrupted)),
+            libc::EAGAIN => Some(Err(RecvError::Errno(-err))),
+            // A buffer sized before INIT raised max_write: not an error
+            // worth a message; `receive` grows its buffer and reads
+            // again, other callers get -EINVAL.
+            libc::EINVAL if buf_len < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) => {
+                Some(Err(RecvError::Errno(-err)))
+            }
+            _ => {
+                // libfuse reports this with perror().
+                eprintln!("fuse: reading device: {}", crate::log::strerror(err));
+                Some(Err(RecvError::Errno(-err)))
+            }
+        };
+    }
+    let n = res as usize;
+    if n < crate::session::IN_HEADER_SIZE {
+        crate::log_err!("short read on fuse device\n");
+        return Some(Err(RecvError::Errno(-libc::EIO)));
+    }
+    Some(Ok(n))
 }
 
 /// A new device fd attached to the same connection as `master`
