@@ -354,8 +354,7 @@ pub unsafe extern "C" fn ferrofuse_mt_step(
             // A buffer sized before INIT raised max_write: the next
             // prepare grows it (the new size is stored before INIT's reply).
             Some(Err(RecvError::Errno(e)))
-                if e == -libc::EINVAL
-                    && w.buf.len() < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) =>
+                if e == -libc::EINVAL && transport::outgrown(se, w.buf.len()) =>
             {
                 return 1
             }

@@ -132,15 +132,17 @@ pub fn receive(se: &Session, fd: RawFd, buf: &mut RecvBuf) -> Result<usize, Recv
             // max_write. A worker that sized its buffer before INIT raised
             // max_write meets that once; INIT stores the new size before
             // it replies, so it is visible now: grow and read again.
-            Err(RecvError::Errno(e))
-                if e == -libc::EINVAL
-                    && buf.len() < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) =>
-            {
-                continue
-            }
+            Err(RecvError::Errno(e)) if e == -libc::EINVAL && outgrown(se, buf.len()) => continue,
             r => return r,
         }
     }
+}
+
+/// A buffer of `buf_len` bytes is smaller than the session's buffer size:
+/// sized before INIT raised max_write, so the kernel refuses reads into it
+/// (EINVAL) until it grows.
+pub fn outgrown(se: &Session, buf_len: usize) -> bool {
+    buf_len < se.bufsize.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Reads one request from `fd` into `buf`.
@@ -186,9 +188,7 @@ pub fn read_outcome(
             // A buffer sized before INIT raised max_write: not an error
             // worth a message; `receive` grows its buffer and reads
             // again, other callers get -EINVAL.
-            libc::EINVAL if buf_len < se.bufsize.load(std::sync::atomic::Ordering::SeqCst) => {
-                Some(Err(RecvError::Errno(-err)))
-            }
+            libc::EINVAL if outgrown(se, buf_len) => Some(Err(RecvError::Errno(-err))),
             _ => {
                 // libfuse reports this with perror().
                 eprintln!("fuse: reading device: {}", crate::log::strerror(err));
