@@ -80,13 +80,17 @@ impl Ent {
     }
 }
 
-/// The part of a ring other threads touch.
+/// The part of a ring other threads touch. Aligned so that two ring
+/// threads, each on its CPU, never write the same cache line.
+#[repr(align(128))]
 pub struct Ring {
     /// Entries whose reply is written and waits for its commit SQE.
     pending: Mutex<Vec<u32>>,
     wake: EventFd,
     /// Requests of this ring handed to the filesystem and not answered yet.
     in_fs: AtomicU32,
+    /// Requests received over this ring (for the `-d` summary).
+    requests: AtomicU64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -153,8 +157,6 @@ pub struct Pool {
     gate: Mutex<Gate>,
     gate_cv: Condvar,
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
-    /// Requests received over the rings (for the `-d` log and tests).
-    pub requests: AtomicU64,
     /// Per queue id: entries registered so far (they grow with the load).
     registered: Box<[AtomicU32]>,
 }
@@ -235,6 +237,7 @@ impl Pool {
                 pending: Mutex::new(Vec::with_capacity(nents)),
                 wake,
                 in_fs: AtomicU32::new(0),
+                requests: AtomicU64::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -268,7 +271,6 @@ impl Pool {
             gate_cv: Condvar::new(),
             threads: Mutex::new(Vec::new()),
             inline: Mutex::new(None),
-            requests: AtomicU64::new(0),
             registered: (0..queues).map(|_| AtomicU32::new(0)).collect(),
         });
         let fd = se.fd.load(Ordering::SeqCst);
@@ -421,6 +423,14 @@ impl Pool {
         }
     }
 
+    /// Requests received over the rings so far.
+    pub fn requests(&self) -> u64 {
+        self.rings
+            .iter()
+            .map(|r| r.requests.load(Ordering::Relaxed))
+            .sum()
+    }
+
     /// The `-d` summary at the session's end: requests served and how
     /// many entries each queue came to need.
     pub fn summary(&self) -> String {
@@ -431,7 +441,7 @@ impl Pool {
             .collect();
         format!(
             "fuse: io-uring: {} requests over the ring; entries registered per queue (of {}): {}\n",
-            self.requests.load(Ordering::Relaxed),
+            self.requests(),
             self.depth,
             regs.join(", ")
         )
@@ -716,92 +726,101 @@ impl Worker {
                     break;
                 }
             }
-            let mut cqes = std::mem::take(&mut self.cqes);
-            cqes.extend(self.uring.completion().map(|c| (c.user_data(), c.result())));
-            // Requests per queue in this batch.
-            self.batch.iter_mut().for_each(|b| *b = 0);
-            // (u32::MAX: a big request is among them.)
-            for &(ud, r) in &cqes {
-                if r == 0 && ud < UD_DEV {
-                    let ent = &pool.ents[ud as usize];
-                    let b = &mut self.batch[ent.qid as usize];
-                    *b = if small(ent) {
-                        b.saturating_add(1)
-                    } else {
-                        u32::MAX
-                    };
+            // Drain until the CQ stays empty: without DEFER_TASKRUN (older
+            // kernels) completions also land while requests are handled,
+            // and taking them now saves an io_uring_enter.
+            loop {
+                let mut cqes = std::mem::take(&mut self.cqes);
+                cqes.extend(self.uring.completion().map(|c| (c.user_data(), c.result())));
+                if cqes.is_empty() {
+                    self.cqes = cqes;
+                    break;
                 }
-            }
-            for &(ud, r) in &cqes {
-                match ud {
-                    UD_WAKE => self.arm_wake(pool),
-                    UD_DEV => {
-                        if !self.serve_dev(se) {
-                            break 'outer;
-                        }
-                        self.arm_dev();
+                // Requests per queue in this batch.
+                self.batch.iter_mut().for_each(|b| *b = 0);
+                // (u32::MAX: a big request is among them.)
+                for &(ud, r) in &cqes {
+                    if r == 0 && ud < UD_DEV {
+                        let ent = &pool.ents[ud as usize];
+                        let b = &mut self.batch[ent.qid as usize];
+                        *b = if small(ent) {
+                            b.saturating_add(1)
+                        } else {
+                            u32::MAX
+                        };
                     }
-                    idx => {
-                        let idx = idx as u32;
-                        match r {
-                            0 => {
-                                let ent = &pool.ents[idx as usize];
-                                let qid = ent.qid as usize;
-                                self.idle[qid] = self.idle[qid].saturating_sub(1);
-                                let busy =
-                                    pool.rings[self.ring].in_fs.fetch_add(1, Ordering::Relaxed);
-                                // Another entry for the kernel when none is
-                                // left waiting and either the filesystem
-                                // holds requests while more come (it answers
-                                // asynchronously) or small requests filled
-                                // several entries at once (one
-                                // io_uring_enter then serves several; for
-                                // big ones the copy dwarfs the syscall, and
-                                // their payload pages would stay resident).
-                                // A filesystem answering in its callback
-                                // otherwise needs one entry: each commit
-                                // fetches the next request.
-                                let batch = self.batch[qid];
-                                if self.idle[qid] == 0
-                                    && (busy > 0 || (batch > 1 && batch != u32::MAX))
-                                {
-                                    self.register_one(pool, qid);
-                                }
-                                self.handle(se, pool, idx)
-                            }
-                            r if r == -libc::EAGAIN || r == -libc::EINTR => {
-                                // REGISTER raced INIT, or was interrupted: again.
-                                let last = self.last[idx as usize];
-                                self.submit_cmd(pool, idx, last);
-                            }
-                            r if r == -libc::ENOTCONN || r == -libc::ECANCELED => {
-                                // Unmounted or aborted: the session is over.
-                                se.exit();
+                }
+                for &(ud, r) in &cqes {
+                    match ud {
+                        UD_WAKE => self.arm_wake(pool),
+                        UD_DEV => {
+                            if !self.serve_dev(se) {
                                 break 'outer;
                             }
-                            r => {
-                                let ent = &pool.ents[idx as usize];
-                                crate::log_err!(
-                                    "fuse: io-uring: qid {}: {} failed: {}\n",
-                                    ent.qid,
-                                    if self.last[idx as usize] == Last::Register {
-                                        "register"
-                                    } else {
-                                        "commit"
-                                    },
-                                    crate::log::strerror(-r)
-                                );
-                                // The kernel falls back to /dev/fuse when a
-                                // registration fails; this entry is done.
-                                let qid = pool.ents[idx as usize].qid as usize;
-                                self.idle[qid] = self.idle[qid].saturating_sub(1);
+                            self.arm_dev();
+                        }
+                        idx => {
+                            let idx = idx as u32;
+                            match r {
+                                0 => {
+                                    let ent = &pool.ents[idx as usize];
+                                    let qid = ent.qid as usize;
+                                    self.idle[qid] = self.idle[qid].saturating_sub(1);
+                                    let busy =
+                                        pool.rings[self.ring].in_fs.fetch_add(1, Ordering::Relaxed);
+                                    // Another entry for the kernel when none is
+                                    // left waiting and either the filesystem
+                                    // holds requests while more come (it answers
+                                    // asynchronously) or small requests filled
+                                    // several entries at once (one
+                                    // io_uring_enter then serves several; for
+                                    // big ones the copy dwarfs the syscall, and
+                                    // their payload pages would stay resident).
+                                    // A filesystem answering in its callback
+                                    // otherwise needs one entry: each commit
+                                    // fetches the next request.
+                                    let batch = self.batch[qid];
+                                    if self.idle[qid] == 0
+                                        && (busy > 0 || (batch > 1 && batch != u32::MAX))
+                                    {
+                                        self.register_one(pool, qid);
+                                    }
+                                    self.handle(se, pool, idx)
+                                }
+                                r if r == -libc::EAGAIN || r == -libc::EINTR => {
+                                    // REGISTER raced INIT, or was interrupted: again.
+                                    let last = self.last[idx as usize];
+                                    self.submit_cmd(pool, idx, last);
+                                }
+                                r if r == -libc::ENOTCONN || r == -libc::ECANCELED => {
+                                    // Unmounted or aborted: the session is over.
+                                    se.exit();
+                                    break 'outer;
+                                }
+                                r => {
+                                    let ent = &pool.ents[idx as usize];
+                                    crate::log_err!(
+                                        "fuse: io-uring: qid {}: {} failed: {}\n",
+                                        ent.qid,
+                                        if self.last[idx as usize] == Last::Register {
+                                            "register"
+                                        } else {
+                                            "commit"
+                                        },
+                                        crate::log::strerror(-r)
+                                    );
+                                    // The kernel falls back to /dev/fuse when a
+                                    // registration fails; this entry is done.
+                                    let qid = pool.ents[idx as usize].qid as usize;
+                                    self.idle[qid] = self.idle[qid].saturating_sub(1);
+                                }
                             }
                         }
                     }
                 }
+                cqes.clear();
+                self.cqes = cqes;
             }
-            cqes.clear();
-            self.cqes = cqes;
             self.flush_commits(pool);
         }
         OWNER.with(|o| o.set(std::ptr::null()));
@@ -837,7 +856,9 @@ impl Worker {
             unsafe { std::ptr::read_unaligned(ent.hdr.cast::<fuse_uring_req_header>()) };
         let eio = hdr.ring_ent_in_out;
         self.commit_ids[idx as usize] = eio.commit_id;
-        pool.requests.fetch_add(1, Ordering::Relaxed);
+        pool.rings[self.ring]
+            .requests
+            .fetch_add(1, Ordering::Relaxed);
         if eio.commit_id == 0 {
             crate::log_err!("fuse: io-uring: received invalid commit_id=0\n");
         }
