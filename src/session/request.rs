@@ -11,14 +11,20 @@
 use super::Session;
 use crate::capi::types::{fuse_ctx, fuse_interrupt_func_t, fuse_req};
 use parking_lot::Mutex;
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// Replied requests kept before their objects are reused.
+/// Replied requests kept (per shard) before their objects are reused.
 const QUARANTINE: usize = 256;
+/// Request bookkeeping is split this many ways, by the thread that
+/// received the request, so that ring threads on different CPUs do not
+/// share locks or cache lines per request.
+const SHARDS: usize = 8;
 
 const FREE: u8 = 0;
 const ACTIVE: u8 = 1;
@@ -51,6 +57,8 @@ pub struct Req {
     /// A request the library made itself ([`Registry::alloc_internal`]):
     /// its reply goes to `internal`, never to the kernel.
     pub is_internal: bool,
+    /// The registry shard the object belongs to.
+    shard: u8,
     /// The slot an internal request's reply fills (an `Arc` turned raw;
     /// the first reply takes it).
     internal: AtomicPtr<Internal>,
@@ -102,6 +110,7 @@ impl Req {
             open_flags: 0,
             ring: std::ptr::null(),
             is_internal: false,
+            shard: 0,
             internal: AtomicPtr::new(std::ptr::null_mut()),
             state: AtomicU8::new(FREE),
             intr: Mutex::new(Intr {
@@ -205,10 +214,55 @@ impl Req {
 /// INTERRUPT requests whose target has not been seen yet.
 #[derive(Default)]
 pub struct Registry {
-    free: Mutex<VecDeque<Box<Req>>>,
-    inflight: Mutex<HashMap<u64, usize>>,
+    shards: [Shard; SHARDS],
     /// INTERRUPT requests waiting for their target (libfuse's interrupts list).
     pending_intr: Mutex<VecDeque<(u64, usize)>>,
+    /// Its length, so that requests need not lock it while it is empty.
+    pending_len: AtomicUsize,
+}
+
+/// One thread's share of the registry (threads share a shard when there
+/// are more than SHARDS of them).
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard {
+    free: Mutex<VecDeque<Box<Req>>>,
+    inflight: Mutex<HashMap<u64, usize, BuildHasherDefault<UniqueHasher>>>,
+}
+
+/// The shard of the calling thread, given out round-robin.
+fn my_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static MINE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    MINE.with(|m| {
+        if m.get() == usize::MAX {
+            m.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
+        }
+        m.get()
+    })
+}
+
+/// Request uniques come from the kernel: a multiply mixes them enough,
+/// for a fraction of SipHash's cost.
+#[derive(Default)]
+struct UniqueHasher(u64);
+
+impl Hasher for UniqueHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What [`Registry::alloc`] found among the pending interrupts.
@@ -232,8 +286,9 @@ impl Registry {
         fd: RawFd,
         track: bool,
     ) -> (*mut fuse_req, Pending) {
+        let shard = my_shard();
         let mut r = {
-            let mut free = self.free.lock();
+            let mut free = self.shards[shard].free.lock();
             if free.len() > QUARANTINE {
                 free.pop_front()
             } else {
@@ -251,6 +306,7 @@ impl Registry {
         r.open_flags = 0;
         r.ring = std::ptr::null();
         r.is_internal = false;
+        r.shard = shard as u8;
         *r.internal.get_mut() = std::ptr::null_mut();
         *r.intr.get_mut() = Intr {
             func: None,
@@ -262,10 +318,14 @@ impl Registry {
         let ptr = Box::into_raw(r);
         let mut pending = Pending::None;
         if track {
-            // An interrupt that arrived before its request (libfuse's check_interrupt).
-            let matched = {
+            // An interrupt that arrived before its request (libfuse's
+            // check_interrupt). One racing with this check is caught as
+            // stale by the next request, as with the lock alone.
+            let matched = if self.pending_len.load(Ordering::Acquire) == 0 {
+                None
+            } else {
                 let mut p = self.pending_intr.lock();
-                match p.iter().position(|(target, _)| *target == unique) {
+                let m = match p.iter().position(|(target, _)| *target == unique) {
                     Some(i) => p.remove(i).map(|(_, r)| r),
                     None => {
                         if let Some((_, stale)) = p.pop_front() {
@@ -273,7 +333,9 @@ impl Registry {
                         }
                         None
                     }
-                }
+                };
+                self.pending_len.store(p.len(), Ordering::Release);
+                m
             };
             if let Some(intr_req) = matched {
                 // SAFETY: ptr is the object we just made; it is ours until
@@ -281,7 +343,10 @@ impl Registry {
                 unsafe { (*ptr).intr.get_mut().interrupted = true };
                 self.release(intr_req as *mut Req);
             }
-            self.inflight.lock().insert(unique, ptr as usize);
+            self.shards[shard]
+                .inflight
+                .lock()
+                .insert(unique, ptr as usize);
         }
         (ptr as *mut fuse_req, pending)
     }
@@ -317,7 +382,7 @@ impl Registry {
             return false;
         }
         {
-            let mut inflight = self.inflight.lock();
+            let mut inflight = self.shards[usize::from(req.shard)].inflight.lock();
             if inflight.get(&req.unique) == Some(&(req as *const Req as usize)) {
                 inflight.remove(&req.unique);
             }
@@ -338,14 +403,17 @@ impl Registry {
         // an INTERRUPT request consumed without reply).
         let b = unsafe { Box::from_raw(req) };
         b.state.store(FREE, Ordering::Release);
-        self.free.lock().push_back(b);
+        self.shards[usize::from(b.shard)].free.lock().push_back(b);
     }
 
     /// An INTERRUPT for `target` arrived (as request `intr_req`): interrupt
     /// it if it is in flight (the INTERRUPT itself then gets no reply, as in
     /// libfuse), else keep the INTERRUPT until its target shows up.
     pub fn interrupt(&self, target: u64, intr_req: *mut fuse_req) {
-        let found = self.inflight.lock().get(&target).copied();
+        let found = self
+            .shards
+            .iter()
+            .find_map(|sh| sh.inflight.lock().get(&target).copied());
         // SAFETY: intr_req was made by alloc and is still ours.
         let intr = unsafe { &*(intr_req as *const Req) };
         match found {
@@ -368,6 +436,7 @@ impl Registry {
                     self.release(intr_req as *mut Req);
                 } else {
                     p.push_back((target, intr_req as usize));
+                    self.pending_len.store(p.len(), Ordering::Release);
                 }
             }
         }
@@ -375,11 +444,90 @@ impl Registry {
 
     /// Frees every pooled object (the session is going away).
     pub fn clear(&self) {
-        self.free.lock().clear();
+        for sh in &self.shards {
+            sh.free.lock().clear();
+        }
         let pending: Vec<_> = self.pending_intr.lock().drain(..).collect();
+        self.pending_len.store(0, Ordering::Release);
         for (_, r) in pending {
             // SAFETY: pending INTERRUPT requests were never handed to C.
             drop(unsafe { Box::from_raw(r as *mut Req) });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compat::Abi;
+
+    fn session() -> Box<Session> {
+        Session::new(
+            Abi::V3_17,
+            Default::default(),
+            Default::default(),
+            std::ptr::null_mut(),
+            Default::default(),
+        )
+    }
+
+    fn req(p: *mut fuse_req) -> &'static Req {
+        // SAFETY: objects from the registry stay allocated while it lives,
+        // and every test keeps its session alive past its last use.
+        unsafe { &*(p as *const Req) }
+    }
+
+    /// Requests are kept in the receiving thread's shard; an INTERRUPT
+    /// read on another thread still finds them, in flight or later.
+    #[test]
+    fn interrupts_cross_shards() {
+        let se = session();
+        let ctx = fuse_ctx::default();
+        let se_addr = &*se as *const Session as usize;
+        // A request received on another thread, in flight.
+        let target = std::thread::spawn(move || {
+            // SAFETY: the session outlives this thread (joined below).
+            let se = unsafe { &*(se_addr as *const Session) };
+            se.reqs.alloc(se, 10, 15, 1, ctx, -1, true).0 as usize
+        })
+        .join()
+        .unwrap() as *mut fuse_req;
+        assert!(!req(target).interrupted());
+        let (intr, _) = se.reqs.alloc(&se, 11, 36, 0, ctx, -1, false);
+        se.reqs.interrupt(10, intr);
+        assert!(req(target).interrupted());
+        assert!(se.reqs.finish(req(target)));
+        assert!(!se.reqs.finish(req(target)), "a second finish is refused");
+
+        // An INTERRUPT before its request: the request, received on
+        // another thread, comes in interrupted.
+        let (intr, _) = se.reqs.alloc(&se, 13, 36, 0, ctx, -1, false);
+        se.reqs.interrupt(12, intr);
+        let late = std::thread::spawn(move || {
+            // SAFETY: as above.
+            let se = unsafe { &*(se_addr as *const Session) };
+            let (p, pending) = se.reqs.alloc(se, 12, 15, 1, ctx, -1, true);
+            assert!(matches!(pending, Pending::None));
+            p as usize
+        })
+        .join()
+        .unwrap() as *mut fuse_req;
+        assert!(req(late).interrupted());
+        assert!(se.reqs.finish(req(late)));
+        // Nothing pending any more: the next request is not interrupted.
+        let (next, _) = se.reqs.alloc(&se, 14, 15, 1, ctx, -1, true);
+        assert!(!req(next).interrupted());
+        assert!(se.reqs.finish(req(next)));
+        se.reqs.clear();
+    }
+
+    #[test]
+    fn unique_hasher_spreads_sequential_ids() {
+        use std::hash::BuildHasher;
+        let b = BuildHasherDefault::<UniqueHasher>::default();
+        // hashbrown takes its control byte from the top 7 bits.
+        let tops: std::collections::HashSet<u64> =
+            (0..256u64).map(|u| b.hash_one(u * 2) >> 57).collect();
+        assert!(tops.len() > 64, "{}", tops.len());
     }
 }
