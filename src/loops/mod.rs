@@ -112,10 +112,16 @@ struct Mt<'a> {
     clone_fd: bool,
     max_threads: u32,
     max_idle: i64,
+    /// The filesystem's custom read (`fuse_session_custom_io`, set before
+    /// the loop starts), or None for read(2).
+    io_read: Option<IoRead>,
     counts: Mutex<Counts>,
     /// Workers → main: a worker ended the loop.
     finished: EventFd,
 }
+
+type IoRead =
+    unsafe extern "C" fn(libc::c_int, *mut c_void, libc::size_t, *mut c_void) -> libc::ssize_t;
 
 /// The read `worker.c` makes; same layout as its `struct ferrofuse_mt_read`.
 #[repr(C)]
@@ -123,9 +129,7 @@ pub struct MtRead {
     buf: *mut c_void,
     len: usize,
     fd: libc::c_int,
-    io_read: Option<
-        unsafe extern "C" fn(libc::c_int, *mut c_void, libc::size_t, *mut c_void) -> libc::ssize_t,
-    >,
+    io_read: Option<IoRead>,
     userdata: *mut c_void,
 }
 
@@ -139,12 +143,14 @@ pub fn multi(se: &Session, cfg: &LoopConfig) -> i32 {
     let Ok(finished) = EventFd::new() else {
         return -libc::ENOMEM;
     };
+    let io = *se.io.lock();
     let mt = Mt {
         se,
         master,
         clone_fd: cfg.clone_fd != 0,
         max_threads: cfg.max_threads.max(1),
         max_idle: i64::from(cfg.max_idle_threads),
+        io_read: io.and_then(|io| io.read),
         counts: Mutex::new(Counts {
             numworker: 0,
             numavail: 0,
@@ -159,7 +165,7 @@ pub fn multi(se: &Session, cfg: &LoopConfig) -> i32 {
         notify: mt.finished.0,
     });
     // Workers block in read; a filesystem's custom read decides for itself.
-    if se.io.lock().is_none() {
+    if io.is_none() {
         transport::set_nonblocking(master, false);
     }
     let started = start_worker(&mt, &mut mt.counts.lock());
@@ -316,14 +322,14 @@ pub unsafe extern "C" fn ferrofuse_mt_prepare(w: *mut c_void, r: *mut MtRead) ->
         if mt.counts.lock().exit {
             return 0;
         }
+        let io_read = mt.io_read;
         w.buf
             .reserve(se.bufsize.load(std::sync::atomic::Ordering::SeqCst));
-        let io = *se.io.lock();
         let read = MtRead {
             buf: w.buf.as_mut_ptr().cast(),
             len: w.buf.len(),
             fd: w.fd,
-            io_read: io.and_then(|io| io.read),
+            io_read,
             userdata: se.userdata,
         };
         // SAFETY: `r` is worker.c's local.
