@@ -11,7 +11,6 @@
 use super::Session;
 use crate::capi::types::{fuse_ctx, fuse_interrupt_func_t, fuse_req};
 use parking_lot::Mutex;
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -234,14 +233,9 @@ struct Shard {
 fn my_shard() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
-        static MINE: Cell<usize> = const { Cell::new(usize::MAX) };
+        static MINE: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
     }
-    MINE.with(|m| {
-        if m.get() == usize::MAX {
-            m.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
-        }
-        m.get()
-    })
+    MINE.with(|m| *m)
 }
 
 /// Request uniques come from the kernel: a multiply mixes them enough,
