@@ -91,6 +91,8 @@ pub struct Ring {
     in_fs: AtomicU32,
     /// Requests received over this ring (for the `-d` summary).
     requests: AtomicU64,
+    /// Times the ring thread left its CPU (for the `-d` summary).
+    moves: AtomicU32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -238,6 +240,7 @@ impl Pool {
                 wake,
                 in_fs: AtomicU32::new(0),
                 requests: AtomicU64::new(0),
+                moves: AtomicU32::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -314,7 +317,7 @@ impl Pool {
                 .name(format!("fuse-ring-{r}"))
                 .spawn(move || {
                     let sp = sp;
-                    pool.pin(r);
+                    pool.pin(r, false);
                     let w = match Worker::new(&pool, r, None, fd) {
                         Ok(w) => w,
                         Err(e) => {
@@ -366,17 +369,27 @@ impl Pool {
         Ok(())
     }
 
-    /// Pins ring thread `r` to its CPU when it serves exactly one queue (a
-    /// performance choice, as libfuse's per-core threads; failure is fine).
-    fn pin(&self, r: usize) {
-        let nrings = self.rings.len();
-        if nrings != self.queues as usize {
+    /// Whether ring thread `r` is pinned: when each ring serves exactly one
+    /// queue (a performance choice, as libfuse's per-core threads).
+    fn pins(&self) -> bool {
+        self.rings.len() == self.queues as usize
+    }
+
+    /// Pins ring thread `r` to its queue's CPU, or (`away`) to every other
+    /// CPU. Failure is fine: placement is only a performance choice.
+    fn pin(&self, r: usize, away: bool) {
+        if !self.pins() {
             return;
         }
-        // SAFETY: a zeroed cpu_set_t is empty; CPU_SET writes inside it.
+        // SAFETY: a zeroed cpu_set_t is empty; CPU_SET writes inside it
+        // (CPU numbers below the queue count, at most CPU_SETSIZE).
         unsafe {
             let mut set: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(r, &mut set);
+            for c in 0..(self.queues as usize).min(libc::CPU_SETSIZE as usize) {
+                if (c == r) != away {
+                    libc::CPU_SET(c, &mut set);
+                }
+            }
             libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
         }
     }
@@ -439,12 +452,23 @@ impl Pool {
             .iter()
             .map(|r| r.load(Ordering::Relaxed).to_string())
             .collect();
-        format!(
+        let mut out = format!(
             "fuse: io-uring: {} requests over the ring; entries registered per queue (of {}): {}\n",
             self.requests(),
             self.depth,
             regs.join(", ")
-        )
+        );
+        if self.pins() && self.queues > 1 {
+            let moves: u32 = self
+                .rings
+                .iter()
+                .map(|r| r.moves.load(Ordering::Relaxed))
+                .sum();
+            out.push_str(&format!(
+                "fuse: io-uring: ring threads moved off their queue's CPU {moves} times\n"
+            ));
+        }
+        out
     }
 
     /// Single mode: the loop thread serves the rings and /dev/fuse from
@@ -547,6 +571,8 @@ struct Worker {
     dev_buf: super::RecvBuf,
     cqes: Vec<(u64, i32)>,
     spare: Vec<u32>,
+    /// Where the thread runs, when it is pinned and may move.
+    placement: Option<Placement>,
 }
 
 // SAFETY: the iovecs point into the pool's mappings, which outlive the
@@ -618,6 +644,8 @@ impl Worker {
             dev_buf: super::RecvBuf::default(),
             cqes: Vec::new(),
             spare: Vec::new(),
+            placement: (dev.is_none() && pool.pins() && pool.queues > 1 && adaptive_affinity())
+                .then(Placement::default),
         })
     }
 
@@ -726,6 +754,8 @@ impl Worker {
                     break;
                 }
             }
+            // Requests this wake-up brought, for the thread's placement.
+            let mut got = 0u32;
             // Drain until the CQ stays empty: without DEFER_TASKRUN (older
             // kernels) completions also land while requests are handled,
             // and taking them now saves an io_uring_enter.
@@ -742,12 +772,12 @@ impl Worker {
                 for &(ud, r) in &cqes {
                     if r == 0 && ud < UD_DEV {
                         let ent = &pool.ents[ud as usize];
+                        let (small, writeback) = classify(ent);
+                        if !writeback {
+                            got += 1;
+                        }
                         let b = &mut self.batch[ent.qid as usize];
-                        *b = if small(ent) {
-                            b.saturating_add(1)
-                        } else {
-                            u32::MAX
-                        };
+                        *b = if small { b.saturating_add(1) } else { u32::MAX };
                     }
                 }
                 for &(ud, r) in &cqes {
@@ -821,6 +851,14 @@ impl Worker {
                 cqes.clear();
                 self.cqes = cqes;
             }
+            if got > 0 {
+                if let Some(away) = self.placement.as_mut().and_then(|p| p.record(got)) {
+                    pool.pin(self.ring, away);
+                    if away {
+                        pool.rings[self.ring].moves.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
             self.flush_commits(pool);
         }
         OWNER.with(|o| o.set(std::ptr::null()));
@@ -890,18 +928,82 @@ impl Worker {
     }
 }
 
-/// Whether the request in `ent` moves little data either way (its payload,
-/// or a READ's reply, at most 32 KiB).
-fn small(ent: &Ent) -> bool {
-    const LIMIT: u32 = 32 << 10;
+/// Of the request in `ent`: whether it moves little data either way (its
+/// payload, or a READ's reply, at most 32 KiB), and whether it is a
+/// page-cache writeback WRITE (the kernel's flusher, not an application).
+fn classify(ent: &Ent) -> (bool, bool) {
     // SAFETY: the kernel filled the header slot before the CQE; until the
     // commit nobody else writes it.
     let hdr: fuse_uring_req_header =
         unsafe { std::ptr::read_unaligned(ent.hdr.cast::<fuse_uring_req_header>()) };
-    let opcode = u32::from_ne_bytes([hdr.in_out[4], hdr.in_out[5], hdr.in_out[6], hdr.in_out[7]]);
-    // fuse_read_in: fh, offset, then the size at byte 16.
-    let read = u32::from_ne_bytes([hdr.op_in[16], hdr.op_in[17], hdr.op_in[18], hdr.op_in[19]]);
-    hdr.ring_ent_in_out.payload_sz <= LIMIT && (opcode != FUSE_READ || read <= LIMIT)
+    classify_header(&hdr)
+}
+
+fn classify_header(hdr: &fuse_uring_req_header) -> (bool, bool) {
+    const LIMIT: u32 = 32 << 10;
+    let word = |b: &[u8], at: usize| u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let opcode = word(&hdr.in_out, 4);
+    // fuse_read_in and fuse_write_in: fh, offset, then the size at byte 16;
+    // fuse_write_in's write_flags at byte 20.
+    let size = word(&hdr.op_in, 16);
+    let small = hdr.ring_ent_in_out.payload_sz <= LIMIT && (opcode != FUSE_READ || size <= LIMIT);
+    let writeback = opcode == FUSE_WRITE && word(&hdr.op_in, 20) & FUSE_WRITE_CACHE != 0;
+    (small, writeback)
+}
+
+/// `FERROFUSE_URING_AFFINITY=home` keeps every ring thread on its queue's
+/// CPU (libfuse's placement); the default, `adaptive`, lets it move.
+fn adaptive_affinity() -> bool {
+    std::env::var("FERROFUSE_URING_AFFINITY").map_or(true, |v| v != "home")
+}
+
+/// Where a pinned ring thread runs. The kernel queues a request on the
+/// queue of the CPU its application runs on, and the ring thread serving
+/// that queue starts on the same CPU: right for an application that waits
+/// for each request (no cross-CPU wake-ups). An application that keeps
+/// several requests in flight instead competes with the thread for that
+/// CPU while other CPUs may idle; the sign is that each wake-up brings
+/// several requests. Then the thread moves to the other CPUs, and back
+/// when requests come one at a time again. Writeback WRITEs are not
+/// counted: they come in bursts from the kernel's flusher, whatever the
+/// application does.
+#[derive(Default)]
+struct Placement {
+    /// Requests over the current window's wake-ups.
+    sum: u32,
+    wakes: u32,
+    away: bool,
+}
+
+impl Placement {
+    /// Wake-ups per decision.
+    const WINDOW: u32 = 64;
+    /// Requests per wake-up, in tenths, to move away, and to come back.
+    const AWAY_AT: u32 = 30;
+    const HOME_BELOW: u32 = 15;
+
+    /// Records a wake-up that brought `got` requests; Some(away) when the
+    /// thread should move.
+    fn record(&mut self, got: u32) -> Option<bool> {
+        self.sum = self.sum.saturating_add(got);
+        self.wakes += 1;
+        if self.wakes < Self::WINDOW {
+            return None;
+        }
+        let per_wake = self.sum.saturating_mul(10) / self.wakes;
+        self.sum = 0;
+        self.wakes = 0;
+        let away = if self.away {
+            per_wake >= Self::HOME_BELOW
+        } else {
+            per_wake >= Self::AWAY_AT
+        };
+        if away == self.away {
+            return None;
+        }
+        self.away = away;
+        Some(away)
+    }
 }
 
 /// Sets an SQE's `len` field (offset 24), which io-uring's URING_CMD
@@ -936,6 +1038,54 @@ mod tests {
         assert_eq!(u64::from_ne_bytes(raw[16..24].try_into().unwrap()), 0x1234);
         assert_eq!(u32::from_ne_bytes(raw[24..28].try_into().unwrap()), 2);
         assert_eq!(u64::from_ne_bytes(raw[32..40].try_into().unwrap()), 7);
+    }
+
+    #[test]
+    fn placement_moves_with_the_requests_per_wake() {
+        let mut p = Placement::default();
+        let window = |p: &mut Placement, got: u32| {
+            let mut out = None;
+            for _ in 0..Placement::WINDOW {
+                if let Some(a) = p.record(got) {
+                    assert!(out.is_none(), "one decision per window");
+                    out = Some(a);
+                }
+            }
+            out
+        };
+        // One request per wake-up (a waiting application): stay home.
+        assert_eq!(window(&mut p, 1), None);
+        assert_eq!(window(&mut p, 2), None);
+        // Several per wake-up: move away, and stay while they keep coming.
+        assert_eq!(window(&mut p, 3), Some(true));
+        assert_eq!(window(&mut p, 2), None);
+        // One at a time again: back home.
+        assert_eq!(window(&mut p, 1), Some(false));
+        assert_eq!(window(&mut p, 1), None);
+        // An average, not single wake-ups: a burst alone does not move it.
+        for i in 0..Placement::WINDOW {
+            assert_eq!(p.record(if i == 0 { 64 } else { 1 }), None);
+        }
+    }
+
+    #[test]
+    fn classify_small_and_writeback() {
+        // SAFETY: the header is plain integers and byte arrays.
+        let mut h: fuse_uring_req_header = unsafe { std::mem::zeroed() };
+        let set = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+        set(&mut h.in_out, 4, FUSE_WRITE);
+        h.ring_ent_in_out.payload_sz = 4096;
+        assert_eq!(classify_header(&h), (true, false));
+        set(&mut h.op_in, 20, FUSE_WRITE_CACHE);
+        assert_eq!(classify_header(&h), (true, true));
+        h.ring_ent_in_out.payload_sz = 1 << 20;
+        assert_eq!(classify_header(&h), (false, true));
+        set(&mut h.in_out, 4, FUSE_READ);
+        h.ring_ent_in_out.payload_sz = 0;
+        set(&mut h.op_in, 16, 128 << 10);
+        assert_eq!(classify_header(&h), (false, false));
+        set(&mut h.op_in, 16, 4096);
+        assert_eq!(classify_header(&h), (true, false));
     }
 
     #[test]
