@@ -369,8 +369,8 @@ impl Pool {
         Ok(())
     }
 
-    /// Whether ring thread `r` is pinned: when each ring serves exactly one
-    /// queue (a performance choice, as libfuse's per-core threads).
+    /// Whether ring threads are pinned: when each serves exactly one queue
+    /// (a performance choice, as libfuse's per-core threads).
     fn pins(&self) -> bool {
         self.rings.len() == self.queues as usize
     }
