@@ -941,14 +941,19 @@ fn classify(ent: &Ent) -> (bool, bool) {
 
 fn classify_header(hdr: &fuse_uring_req_header) -> (bool, bool) {
     const LIMIT: u32 = 32 << 10;
-    let word = |b: &[u8], at: usize| u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
-    let opcode = word(&hdr.in_out, 4);
-    // fuse_read_in and fuse_write_in: fh, offset, then the size at byte 16;
-    // fuse_write_in's write_flags at byte 20.
-    let size = word(&hdr.op_in, 16);
-    let small = hdr.ring_ent_in_out.payload_sz <= LIMIT && (opcode != FUSE_READ || size <= LIMIT);
-    let writeback = opcode == FUSE_WRITE && word(&hdr.op_in, 20) & FUSE_WRITE_CACHE != 0;
-    (small, writeback)
+    let small_payload = hdr.ring_ent_in_out.payload_sz <= LIMIT;
+    match read_struct::<fuse_in_header>(&hdr.in_out).map(|h| h.opcode) {
+        Some(FUSE_READ) => {
+            let size = read_struct::<fuse_read_in>(&hdr.op_in).map_or(0, |r| r.size);
+            (small_payload && size <= LIMIT, false)
+        }
+        Some(FUSE_WRITE) => {
+            let writeback = read_struct::<fuse_write_in>(&hdr.op_in)
+                .is_some_and(|w| w.write_flags & FUSE_WRITE_CACHE != 0);
+            (small_payload, writeback)
+        }
+        _ => (small_payload, false),
+    }
 }
 
 /// `FERROFUSE_URING_AFFINITY=home` keeps every ring thread on its queue's
