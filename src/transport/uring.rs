@@ -375,6 +375,11 @@ impl Pool {
         self.rings.len() == self.queues as usize
     }
 
+    /// Whether a pinned ring thread has another CPU to move to.
+    fn movable(&self) -> bool {
+        self.pins() && self.queues > 1
+    }
+
     /// Pins ring thread `r` to its queue's CPU, or (`away`) to every other
     /// CPU. Failure is fine: placement is only a performance choice.
     fn pin(&self, r: usize, away: bool) {
@@ -458,7 +463,7 @@ impl Pool {
             self.depth,
             regs.join(", ")
         );
-        if self.pins() && self.queues > 1 {
+        if self.movable() {
             let moves: u32 = self
                 .rings
                 .iter()
@@ -644,7 +649,7 @@ impl Worker {
             dev_buf: super::RecvBuf::default(),
             cqes: Vec::new(),
             spare: Vec::new(),
-            placement: (dev.is_none() && pool.pins() && pool.queues > 1 && adaptive_affinity())
+            placement: (dev.is_none() && pool.movable() && adaptive_affinity())
                 .then(Placement::default),
         })
     }
@@ -790,60 +795,8 @@ impl Worker {
                             self.arm_dev();
                         }
                         idx => {
-                            let idx = idx as u32;
-                            match r {
-                                0 => {
-                                    let ent = &pool.ents[idx as usize];
-                                    let qid = ent.qid as usize;
-                                    self.idle[qid] = self.idle[qid].saturating_sub(1);
-                                    let busy =
-                                        pool.rings[self.ring].in_fs.fetch_add(1, Ordering::Relaxed);
-                                    // Another entry for the kernel when none is
-                                    // left waiting and either the filesystem
-                                    // holds requests while more come (it answers
-                                    // asynchronously) or small requests filled
-                                    // several entries at once (one
-                                    // io_uring_enter then serves several; for
-                                    // big ones the copy dwarfs the syscall, and
-                                    // their payload pages would stay resident).
-                                    // A filesystem answering in its callback
-                                    // otherwise needs one entry: each commit
-                                    // fetches the next request.
-                                    let batch = self.batch[qid];
-                                    if self.idle[qid] == 0
-                                        && (busy > 0 || (batch > 1 && batch != u32::MAX))
-                                    {
-                                        self.register_one(pool, qid);
-                                    }
-                                    self.handle(se, pool, idx)
-                                }
-                                r if r == -libc::EAGAIN || r == -libc::EINTR => {
-                                    // REGISTER raced INIT, or was interrupted: again.
-                                    let last = self.last[idx as usize];
-                                    self.submit_cmd(pool, idx, last);
-                                }
-                                r if r == -libc::ENOTCONN || r == -libc::ECANCELED => {
-                                    // Unmounted or aborted: the session is over.
-                                    se.exit();
-                                    break 'outer;
-                                }
-                                r => {
-                                    let ent = &pool.ents[idx as usize];
-                                    crate::log_err!(
-                                        "fuse: io-uring: qid {}: {} failed: {}\n",
-                                        ent.qid,
-                                        if self.last[idx as usize] == Last::Register {
-                                            "register"
-                                        } else {
-                                            "commit"
-                                        },
-                                        crate::log::strerror(-r)
-                                    );
-                                    // The kernel falls back to /dev/fuse when a
-                                    // registration fails; this entry is done.
-                                    let qid = pool.ents[idx as usize].qid as usize;
-                                    self.idle[qid] = self.idle[qid].saturating_sub(1);
-                                }
+                            if !self.complete(se, pool, idx as u32, r) {
+                                break 'outer;
                             }
                         }
                     }
@@ -871,6 +824,58 @@ impl Worker {
         } else {
             res
         }
+    }
+
+    /// The CQE `r` of entry `idx`: a request to handle, or the result of
+    /// a REGISTER or commit. False when the session is over.
+    fn complete(&mut self, se: &Session, pool: &Pool, idx: u32, r: i32) -> bool {
+        let ent = &pool.ents[idx as usize];
+        let qid = ent.qid as usize;
+        match r {
+            0 => {
+                self.idle[qid] = self.idle[qid].saturating_sub(1);
+                let busy = pool.rings[self.ring].in_fs.fetch_add(1, Ordering::Relaxed);
+                // Another entry for the kernel when none is left waiting
+                // and either the filesystem holds requests while more come
+                // (it answers asynchronously) or small requests filled
+                // several entries at once (one io_uring_enter then serves
+                // several; for big ones the copy dwarfs the syscall, and
+                // their payload pages would stay resident). A filesystem
+                // answering in its callback otherwise needs one entry: each
+                // commit fetches the next request.
+                let batch = self.batch[qid];
+                if self.idle[qid] == 0 && (busy > 0 || (batch > 1 && batch != u32::MAX)) {
+                    self.register_one(pool, qid);
+                }
+                self.handle(se, pool, idx);
+            }
+            r if r == -libc::EAGAIN || r == -libc::EINTR => {
+                // REGISTER raced INIT, or was interrupted: again.
+                let last = self.last[idx as usize];
+                self.submit_cmd(pool, idx, last);
+            }
+            r if r == -libc::ENOTCONN || r == -libc::ECANCELED => {
+                // Unmounted or aborted: the session is over.
+                se.exit();
+                return false;
+            }
+            r => {
+                crate::log_err!(
+                    "fuse: io-uring: qid {}: {} failed: {}\n",
+                    qid,
+                    if self.last[idx as usize] == Last::Register {
+                        "register"
+                    } else {
+                        "commit"
+                    },
+                    crate::log::strerror(-r)
+                );
+                // The kernel falls back to /dev/fuse when a registration
+                // fails; this entry is done.
+                self.idle[qid] = self.idle[qid].saturating_sub(1);
+            }
+        }
+        true
     }
 
     fn flush_commits(&mut self, pool: &Pool) {
