@@ -312,9 +312,17 @@ fn compare(
     report
 }
 
+/// Both tests set signal dispositions of this one process: resetting them
+/// to the default while the other test's handler awaits its raised SIGHUP
+/// would kill the test binary.
+static SIGNALS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn opt_and_cmdline_match_libfuse() {
-    default_signal_dispositions();
+    {
+        let _g = SIGNALS.lock().unwrap_or_else(|e| e.into_inner());
+        default_signal_dispositions();
+    }
     let dir = scratch(&format!("opt_diff.{}", std::process::id()));
     let base = base_dir(&dir);
 
@@ -406,6 +414,7 @@ fn opt_and_cmdline_match_libfuse() {
 /// process, which only sends the signals to itself.
 #[test]
 fn exit_signal_reaches_the_session() {
+    let _g = SIGNALS.lock().unwrap_or_else(|e| e.into_inner());
     default_signal_dispositions();
     use fuse3::capi::helper::{fuse_remove_signal_handlers, fuse_set_signal_handlers};
     use fuse3::session::Session;
