@@ -38,6 +38,8 @@ pub const DEF_Q_DEPTH: u32 = 8;
 const HDR_SLOT: usize = 512;
 const UD_WAKE: u64 = u64::MAX;
 const UD_DEV: u64 = u64::MAX - 1;
+/// io_uring_enter flag: run task work and reap completions (uapi value).
+const ENTER_GETEVENTS: u32 = 1;
 
 /// How the loop running the session serves the rings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -607,7 +609,9 @@ impl Worker {
             if fancy {
                 // Completions (the next request's copy) run when the owner
                 // waits, on the owner: no cross-CPU task work.
-                b.setup_single_issuer().setup_defer_taskrun();
+                b.setup_single_issuer()
+                    .setup_defer_taskrun()
+                    .setup_taskrun_flag();
             }
             b.build(sq)
         };
@@ -769,6 +773,9 @@ impl Worker {
                 cqes.extend(self.uring.completion().map(|c| (c.user_data(), c.result())));
                 if cqes.is_empty() {
                     self.cqes = cqes;
+                    if self.pull() {
+                        continue;
+                    }
                     break;
                 }
                 // Requests per queue in this batch.
@@ -824,6 +831,25 @@ impl Worker {
         } else {
             res
         }
+    }
+
+    /// Run the deferred task work of requests that arrived while this
+    /// thread was handling others, before the commits go out: a commit
+    /// wakes the reader it answers, and that reader would preempt this
+    /// thread with the new requests still unserved. True when it brought
+    /// completions. The kernel's flag is only a hint (it can stay set with
+    /// no work queued), so an empty pull ends the drain.
+    fn pull(&mut self) -> bool {
+        if !self.uring.submission().taskrun() {
+            return false;
+        }
+        // SAFETY: no SQEs submitted (to_submit 0), no argument.
+        let r = unsafe {
+            self.uring
+                .submitter()
+                .enter::<libc::sigset_t>(0, 0, ENTER_GETEVENTS, None)
+        };
+        r.is_ok() && !self.uring.completion().is_empty()
     }
 
     /// The CQE `r` of entry `idx`: a request to handle, or the result of
