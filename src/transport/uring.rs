@@ -608,7 +608,8 @@ impl Worker {
             b.setup_cqsize(sq * 2).setup_submit_all();
             if fancy {
                 // Completions (the next request's copy) run when the owner
-                // waits, on the owner: no cross-CPU task work.
+                // waits, on the owner: no cross-CPU task work. The flag
+                // tells `pull` when some wait to run.
                 b.setup_single_issuer()
                     .setup_defer_taskrun()
                     .setup_taskrun_flag();
@@ -765,9 +766,11 @@ impl Worker {
             }
             // Requests this wake-up brought, for the thread's placement.
             let mut got = 0u32;
-            // Drain until the CQ stays empty: without DEFER_TASKRUN (older
-            // kernels) completions also land while requests are handled,
-            // and taking them now saves an io_uring_enter.
+            // Drain until the CQ stays empty: requests that came while
+            // others were handled are taken before the commits go out
+            // (`pull` with DEFER_TASKRUN; without it, on older kernels,
+            // their completions land by themselves), which also saves an
+            // io_uring_enter.
             loop {
                 let mut cqes = std::mem::take(&mut self.cqes);
                 cqes.extend(self.uring.completion().map(|c| (c.user_data(), c.result())));
