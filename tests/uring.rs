@@ -835,6 +835,119 @@ fn entries_are_registered_as_the_load_needs() {
     }
 }
 
+/// The scheduling policy of process `pid`'s thread named `comm` (field 41
+/// of its stat), if it has such a thread.
+fn thread_policy(pid: i32, comm: &str) -> Option<u32> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    dir.flatten().find_map(|e| {
+        let c = std::fs::read_to_string(e.path().join("comm")).ok()?;
+        if c.trim() != comm {
+            return None;
+        }
+        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(38)?
+            .parse()
+            .ok()
+    })
+}
+
+/// Ring threads yield their CPU at home (SCHED_IDLE), so that the
+/// application they wake stays on its CPU; not with
+/// FERROFUSE_URING_YIELD=0, nor when the daemon could not return from
+/// SCHED_IDLE (no CAP_SYS_NICE).
+#[test]
+fn ring_threads_yield_at_home() {
+    let Some(_s) = serial() else { return };
+    if possible_cpus() < 2 {
+        eprintln!("one CPU: ring threads have no placement");
+        return;
+    }
+    /// Case name, setpriv's arguments to run the daemon under, its
+    /// environment, and why it does not yield (None: it does).
+    type Case = (&'static str, Option<Args>, Env, Option<&'static str>);
+    const SETPRIV: Args = &["--bounding-set", "-sys_nice", "--inh-caps", "-sys_nice"];
+    let cases: [Case; 3] = [
+        ("on", None, &[], None),
+        (
+            "off",
+            None,
+            &[("FERROFUSE_URING_YIELD", "0")],
+            Some("FERROFUSE_URING_YIELD=0"),
+        ),
+        (
+            "nocap",
+            Some(SETPRIV),
+            &[],
+            Some("no permission to return from SCHED_IDLE"),
+        ),
+    ];
+    for (case, wrap, env, refused) in cases {
+        let name = format!("uring-yield-{case}");
+        let mut d = match wrap {
+            None => Daemon::start(&name, probe_bin(), &probe_args(true, &[]), env),
+            Some(w) => {
+                let mut args: Vec<&str> = w.to_vec();
+                args.push(probe_bin().to_str().unwrap());
+                args.extend(probe_args(true, &[]));
+                Daemon::start(&name, Path::new("setpriv"), &args, env)
+            }
+        };
+        const LEN: usize = 64 << 10;
+        write_read_back(&d, LEN);
+        // (INIT is answered, and the choice logged, by now.)
+        let log = d.log_text();
+        let want = match refused {
+            None => "fuse: io-uring: ring threads yield their CPU at home (SCHED_IDLE)".to_string(),
+            Some(why) => format!("fuse: io-uring: ring threads do not yield their CPU: {why}"),
+        };
+        assert!(log.contains(&want), "{case}: no '{want}' in:\n{log}");
+        // 4 KiB reads of /rw, one at a time, from CPU 0: queue 0, served
+        // by fuse-ring-0 at home. Its policy is sampled between reads (it
+        // is back to normal for a while if it waited for its CPU).
+        let want = noise(LEN, LEN as u64 + 0x9e37);
+        let p = d.path("rw");
+        let pid = d.pid;
+        let policies = bounded("reads from CPU 0", move || {
+            // SAFETY: a zeroed cpu_set_t with CPU 0 set; pins this thread only.
+            unsafe {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(0, &mut set);
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+            }
+            let f = std::fs::File::open(&p).unwrap();
+            let mut buf = vec![0u8; 4096];
+            let mut policies = Vec::new();
+            for i in 0..2000usize {
+                let off = (i * 4096) % LEN;
+                f.read_exact_at(&mut buf, off as u64).unwrap();
+                assert_same("read /rw", &buf, &want[off..off + 4096]);
+                if i % 20 == 19 {
+                    policies.push(thread_policy(pid, "fuse-ring-0").expect("fuse-ring-0"));
+                    if policies.ends_with(&[libc::SCHED_IDLE as u32]) {
+                        break;
+                    }
+                }
+            }
+            policies
+        });
+        let idle = policies.contains(&(libc::SCHED_IDLE as u32));
+        assert_eq!(
+            idle,
+            refused.is_none(),
+            "{case}: fuse-ring-0 policies {policies:?}"
+        );
+        d.unmount();
+        let log = d.log_text();
+        let stops = log
+            .lines()
+            .find(|l| l.contains("ring threads stopped yielding"));
+        assert_eq!(stops.is_some(), refused.is_none(), "{case}:\n{log}");
+    }
+}
+
 #[test]
 fn async_replies_from_exiting_threads() {
     let Some(_s) = serial() else { return };

@@ -22,6 +22,7 @@
 //! the load really has, not the queue depth. Buffers live until the
 //! session is destroyed: the kernel may write them until the ring is gone.
 
+use super::placement::{adaptive_affinity, yield_refused, Placement, Yield};
 use super::EventFd;
 use crate::kernel::*;
 use crate::session::{dispatch, Session};
@@ -95,6 +96,9 @@ pub struct Ring {
     requests: AtomicU64,
     /// Times the ring thread left its CPU (for the `-d` summary).
     moves: AtomicU32,
+    /// Times the ring thread stopped yielding because it waited for its
+    /// CPU (for the `-d` summary).
+    yield_stops: AtomicU32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -243,6 +247,7 @@ impl Pool {
                 in_fs: AtomicU32::new(0),
                 requests: AtomicU64::new(0),
                 moves: AtomicU32::new(0),
+                yield_stops: AtomicU32::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -298,6 +303,16 @@ impl Pool {
             crate::log_debug!(
                 "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes, entries registered as the load needs them, {how}\n"
             );
+            if matches!(kind, LoopKind::Multi { .. }) && pool.movable() && adaptive_affinity() {
+                match yield_refused() {
+                    None => crate::log_debug!(
+                        "fuse: io-uring: ring threads yield their CPU at home (SCHED_IDLE)\n"
+                    ),
+                    Some(why) => crate::log_debug!(
+                        "fuse: io-uring: ring threads do not yield their CPU: {why}\n"
+                    ),
+                }
+            }
         }
         Ok(pool)
     }
@@ -474,6 +489,16 @@ impl Pool {
             out.push_str(&format!(
                 "fuse: io-uring: ring threads moved off their queue's CPU {moves} times\n"
             ));
+            if adaptive_affinity() && yield_refused().is_none() {
+                let stops: u32 = self
+                    .rings
+                    .iter()
+                    .map(|r| r.yield_stops.load(Ordering::Relaxed))
+                    .sum();
+                out.push_str(&format!(
+                    "fuse: io-uring: ring threads stopped yielding {stops} times (waited for their CPU)\n"
+                ));
+            }
         }
         out
     }
@@ -580,6 +605,8 @@ struct Worker {
     spare: Vec<u32>,
     /// Where the thread runs, when it is pinned and may move.
     placement: Option<Placement>,
+    /// Its SCHED_IDLE at home, when it has a placement and may yield.
+    yielding: Option<Yield>,
 }
 
 // SAFETY: the iovecs point into the pool's mappings, which outlive the
@@ -624,6 +651,7 @@ impl Worker {
             .register_files(&[fd])
             .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
         let n = pool.ents.len();
+        let placement = dev.is_none() && pool.movable() && adaptive_affinity();
         let iovs = pool
             .ents
             .iter()
@@ -654,8 +682,8 @@ impl Worker {
             dev_buf: super::RecvBuf::default(),
             cqes: Vec::new(),
             spare: Vec::new(),
-            placement: (dev.is_none() && pool.movable() && adaptive_affinity())
-                .then(Placement::default),
+            placement: placement.then(Placement::default),
+            yielding: placement.then(Yield::new).flatten(),
         })
     }
 
@@ -814,12 +842,19 @@ impl Worker {
                 cqes.clear();
                 self.cqes = cqes;
             }
-            if got > 0 {
-                if let Some(away) = self.placement.as_mut().and_then(|p| p.record(got)) {
+            if let (true, Some(p)) = (got > 0, self.placement.as_mut()) {
+                if let Some(away) = p.record(got) {
                     pool.pin(self.ring, away);
                     if away {
                         pool.rings[self.ring].moves.fetch_add(1, Ordering::Relaxed);
                     }
+                }
+                // Before the commits go out: the policy decides where the
+                // application they wake runs.
+                if Yield::step(&mut self.yielding, !p.away) {
+                    pool.rings[self.ring]
+                        .yield_stops
+                        .fetch_add(1, Ordering::Relaxed);
                 }
             }
             self.flush_commits(pool);
@@ -990,61 +1025,6 @@ fn classify_header(hdr: &fuse_uring_req_header) -> (bool, bool) {
     }
 }
 
-/// `FERROFUSE_URING_AFFINITY=home` keeps every ring thread on its queue's
-/// CPU (libfuse's placement); the default, `adaptive`, lets it move.
-fn adaptive_affinity() -> bool {
-    std::env::var("FERROFUSE_URING_AFFINITY").map_or(true, |v| v != "home")
-}
-
-/// Where a pinned ring thread runs. The kernel queues a request on the
-/// queue of the CPU its application runs on, and the ring thread serving
-/// that queue starts on the same CPU: right for an application that waits
-/// for each request (no cross-CPU wake-ups). An application that keeps
-/// several requests in flight instead competes with the thread for that
-/// CPU while other CPUs may idle; the sign is that each wake-up brings
-/// several requests. Then the thread moves to the other CPUs, and back
-/// when requests come one at a time again. Writeback WRITEs are not
-/// counted: they come in bursts from the kernel's flusher, whatever the
-/// application does.
-#[derive(Default)]
-struct Placement {
-    /// Requests over the current window's wake-ups.
-    sum: u32,
-    wakes: u32,
-    away: bool,
-}
-
-impl Placement {
-    /// Wake-ups per decision.
-    const WINDOW: u32 = 64;
-    /// Requests per wake-up, in tenths, to move away, and to come back.
-    const AWAY_AT: u32 = 30;
-    const HOME_BELOW: u32 = 15;
-
-    /// Records a wake-up that brought `got` requests; Some(away) when the
-    /// thread should move.
-    fn record(&mut self, got: u32) -> Option<bool> {
-        self.sum = self.sum.saturating_add(got);
-        self.wakes += 1;
-        if self.wakes < Self::WINDOW {
-            return None;
-        }
-        let per_wake = self.sum.saturating_mul(10) / self.wakes;
-        self.sum = 0;
-        self.wakes = 0;
-        let away = if self.away {
-            per_wake >= Self::HOME_BELOW
-        } else {
-            per_wake >= Self::AWAY_AT
-        };
-        if away == self.away {
-            return None;
-        }
-        self.away = away;
-        Some(away)
-    }
-}
-
 /// Sets an SQE's `len` field (offset 24), which io-uring's URING_CMD
 /// builder does not expose.
 fn set_sqe_len(e: Entry128, len: u32) -> Entry128 {
@@ -1077,34 +1057,6 @@ mod tests {
         assert_eq!(u64::from_ne_bytes(raw[16..24].try_into().unwrap()), 0x1234);
         assert_eq!(u32::from_ne_bytes(raw[24..28].try_into().unwrap()), 2);
         assert_eq!(u64::from_ne_bytes(raw[32..40].try_into().unwrap()), 7);
-    }
-
-    #[test]
-    fn placement_moves_with_the_requests_per_wake() {
-        let mut p = Placement::default();
-        let window = |p: &mut Placement, got: u32| {
-            let mut out = None;
-            for _ in 0..Placement::WINDOW {
-                if let Some(a) = p.record(got) {
-                    assert!(out.is_none(), "one decision per window");
-                    out = Some(a);
-                }
-            }
-            out
-        };
-        // One request per wake-up (a waiting application): stay home.
-        assert_eq!(window(&mut p, 1), None);
-        assert_eq!(window(&mut p, 2), None);
-        // Several per wake-up: move away, and stay while they keep coming.
-        assert_eq!(window(&mut p, 3), Some(true));
-        assert_eq!(window(&mut p, 2), None);
-        // One at a time again: back home.
-        assert_eq!(window(&mut p, 1), Some(false));
-        assert_eq!(window(&mut p, 1), None);
-        // An average, not single wake-ups: a burst alone does not move it.
-        for i in 0..Placement::WINDOW {
-            assert_eq!(p.record(if i == 0 { 64 } else { 1 }), None);
-        }
     }
 
     #[test]

@@ -1,0 +1,348 @@
+//! Where a ring thread runs, and at which scheduling policy.
+//!
+//! The kernel puts a request on the queue of the CPU its application runs
+//! on, and the ring thread serving that queue is pinned to that CPU. For an
+//! application that waits for each request this would be ideal, one CPU
+//! trading back and forth, but the scheduler undoes it: the ring thread
+//! wakes the application while it is still running, so the scheduler sends
+//! the application to an idle CPU, and every request then pays a
+//! cross-CPU wake-up of an idle CPU (and the application's next request
+//! goes to the other queue). A CPU that runs only SCHED_IDLE threads counts
+//! as idle, so a ring thread at SCHED_IDLE keeps the application where it
+//! is; the application preempts it at once, asks for the next request and
+//! sleeps, and the ring thread goes on. [`Yield`] does that while the thread
+//! is at home, and stops when the thread waits for its CPU (another
+//! process keeps it busy), since a SCHED_IDLE thread gets almost no CPU
+//! next to a busy one. [`Placement`] moves the thread away when its
+//! application keeps several requests in flight.
+
+use once_cell::sync::OnceCell;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+/// `FERROFUSE_URING_AFFINITY=home` keeps every ring thread on its queue's
+/// CPU (libfuse's placement); the default, `adaptive`, lets it move.
+pub fn adaptive_affinity() -> bool {
+    std::env::var("FERROFUSE_URING_AFFINITY").map_or(true, |v| v != "home")
+}
+
+/// Where a pinned ring thread runs. The kernel queues a request on the
+/// queue of the CPU its application runs on, and the ring thread serving
+/// that queue starts on the same CPU: right for an application that waits
+/// for each request (no cross-CPU wake-ups). An application that keeps
+/// several requests in flight instead competes with the thread for that
+/// CPU while other CPUs may idle; the sign is that each wake-up brings
+/// several requests. Then the thread moves to the other CPUs, and back
+/// when requests come one at a time again. Writeback WRITEs are not
+/// counted: they come in bursts from the kernel's flusher, whatever the
+/// application does.
+#[derive(Default)]
+pub struct Placement {
+    /// Requests over the current window's wake-ups.
+    sum: u32,
+    wakes: u32,
+    pub away: bool,
+}
+
+impl Placement {
+    /// Wake-ups per decision.
+    const WINDOW: u32 = 64;
+    /// Requests per wake-up, in tenths, to move away, and to come back.
+    const AWAY_AT: u32 = 30;
+    const HOME_BELOW: u32 = 15;
+
+    /// Records a wake-up that brought `got` requests; Some(away) when the
+    /// thread should move.
+    pub fn record(&mut self, got: u32) -> Option<bool> {
+        self.sum = self.sum.saturating_add(got);
+        self.wakes += 1;
+        if self.wakes < Self::WINDOW {
+            return None;
+        }
+        let per_wake = self.sum.saturating_mul(10) / self.wakes;
+        self.sum = 0;
+        self.wakes = 0;
+        let away = if self.away {
+            per_wake >= Self::HOME_BELOW
+        } else {
+            per_wake >= Self::AWAY_AT
+        };
+        if away == self.away {
+            return None;
+        }
+        self.away = away;
+        Some(away)
+    }
+}
+
+/// `FERROFUSE_URING_YIELD=0` keeps ring threads at the normal policy.
+fn yield_wanted() -> bool {
+    std::env::var("FERROFUSE_URING_YIELD").map_or(true, |v| v != "0")
+}
+
+/// Sets the calling thread's policy (SCHED_IDLE or SCHED_OTHER, priority 0).
+fn set_policy(policy: libc::c_int) -> bool {
+    let p = libc::sched_param { sched_priority: 0 };
+    // SAFETY: pid 0 is the calling thread; `p` is a valid sched_param.
+    unsafe { libc::sched_setscheduler(0, policy, &p) == 0 }
+}
+
+/// The calling thread's policy.
+fn policy() -> libc::c_int {
+    // SAFETY: pid 0 is the calling thread.
+    unsafe { libc::sched_getscheduler(0) }
+}
+
+/// Why ring threads do not yield, or None when they may. Leaving
+/// SCHED_IDLE needs CAP_SYS_NICE or a RLIMIT_NICE allowance, and a thread
+/// that cannot leave it stays starved, so a throwaway thread tries the
+/// round trip first (once per process).
+pub fn yield_refused() -> Option<&'static str> {
+    static PROBE: OnceCell<Option<&'static str>> = OnceCell::new();
+    if !yield_wanted() {
+        return Some("FERROFUSE_URING_YIELD=0");
+    }
+    *PROBE.get_or_init(|| {
+        std::thread::spawn(|| {
+            if policy() != libc::SCHED_OTHER {
+                Some("the daemon runs at another scheduling policy")
+            } else if SchedStat::open().is_none() {
+                Some("no /proc/thread-self/schedstat")
+            } else if !set_policy(libc::SCHED_IDLE) || !set_policy(libc::SCHED_OTHER) {
+                Some("no permission to return from SCHED_IDLE")
+            } else {
+                None
+            }
+        })
+        .join()
+        .unwrap_or(Some("probe failed"))
+    })
+}
+
+/// The calling thread's scheduler statistics: nanoseconds spent waiting
+/// for a CPU, and time slices run.
+struct SchedStat(std::fs::File);
+
+impl SchedStat {
+    fn open() -> Option<SchedStat> {
+        std::fs::File::open("/proc/thread-self/schedstat")
+            .ok()
+            .map(SchedStat)
+    }
+
+    fn read(&mut self) -> Option<(u64, u64)> {
+        use std::io::Seek;
+        let mut buf = [0u8; 96];
+        self.0.rewind().ok()?;
+        let n = self.0.read(&mut buf).ok()?;
+        let mut it = std::str::from_utf8(&buf[..n]).ok()?.split_whitespace();
+        let _run = it.next()?;
+        let delay = it.next()?.parse().ok()?;
+        let slices = it.next()?.parse().ok()?;
+        Some((delay, slices))
+    }
+}
+
+/// A ring thread's SCHED_IDLE while at home, with its guard.
+pub struct Yield {
+    stat: SchedStat,
+    guard: Guard,
+}
+
+impl Yield {
+    /// For the calling (ring) thread, when yielding is allowed and the
+    /// thread is at the normal policy.
+    pub fn new() -> Option<Yield> {
+        if yield_refused().is_some() || policy() != libc::SCHED_OTHER {
+            return None;
+        }
+        Some(Yield {
+            stat: SchedStat::open()?,
+            guard: Guard::default(),
+        })
+    }
+
+    /// After a wake-up that brought requests; `home`: the thread is on its
+    /// queue's CPU. True when it stopped yielding because it waited for
+    /// its CPU. A failed policy change ends yielding for this thread.
+    pub fn step(this: &mut Option<Yield>, home: bool) -> bool {
+        let Some(y) = this.as_mut() else { return false };
+        let stat = &mut y.stat;
+        let (to, starved) = y.guard.step(Instant::now(), home, || stat.read());
+        match to {
+            Some(true) if !set_policy(libc::SCHED_IDLE) => *this = None,
+            Some(false) if !set_policy(libc::SCHED_OTHER) => *this = None,
+            _ => {}
+        }
+        starved
+    }
+}
+
+/// When a ring thread yields (the decisions, apart from the system calls).
+#[derive(Default)]
+struct Guard {
+    /// At SCHED_IDLE now, since when.
+    idle_since: Option<Instant>,
+    /// The last check, and the statistics then.
+    checked: Option<Instant>,
+    base: (u64, u64),
+    /// No yielding before this (after the thread waited for its CPU).
+    hold_until: Option<Instant>,
+    hold: Duration,
+}
+
+impl Guard {
+    /// How often, at most, the statistics are read while yielding.
+    const CHECK: Duration = Duration::from_millis(1);
+    /// Mean wait for the CPU per time slice that stops yielding: far above
+    /// what the application's own work between requests makes (a few µs
+    /// per slice on direct reads, tens on buffered ones), far below what a
+    /// busy process on the same CPU imposes on a SCHED_IDLE thread (about
+    /// 20 ms per wake-up here).
+    const STARVED_NS: u64 = 1_000_000;
+    /// Time at the normal policy after a stop; it doubles while stops
+    /// follow each other, up to `MAX_HOLD`.
+    const FIRST_HOLD: Duration = Duration::from_secs(1);
+    const MAX_HOLD: Duration = Duration::from_secs(64);
+
+    /// Returns the policy to switch to (Some(true): SCHED_IDLE), and
+    /// whether this is a stop for waiting. `read` gives the thread's
+    /// (run delay ns, slices).
+    fn step(
+        &mut self,
+        now: Instant,
+        home: bool,
+        mut read: impl FnMut() -> Option<(u64, u64)>,
+    ) -> (Option<bool>, bool) {
+        let held = self.hold_until.is_some_and(|t| now < t);
+        let Some(since) = self.idle_since else {
+            if !home || held {
+                return (None, false);
+            }
+            let Some(base) = read() else {
+                return (None, false);
+            };
+            self.base = base;
+            self.checked = Some(now);
+            self.idle_since = Some(now);
+            return (Some(true), false);
+        };
+        if !home {
+            self.idle_since = None;
+            return (Some(false), false);
+        }
+        if self
+            .checked
+            .is_some_and(|c| now.duration_since(c) < Self::CHECK)
+        {
+            return (None, false);
+        }
+        let Some(cur) = read() else {
+            return (None, false);
+        };
+        let delay = cur.0.saturating_sub(self.base.0);
+        let slices = cur.1.saturating_sub(self.base.1);
+        self.base = cur;
+        self.checked = Some(now);
+        if slices > 0 && delay / slices > Self::STARVED_NS {
+            self.hold = if self.hold.is_zero() {
+                Self::FIRST_HOLD
+            } else {
+                (self.hold * 2).min(Self::MAX_HOLD)
+            };
+            self.hold_until = Some(now + self.hold);
+            self.idle_since = None;
+            return (Some(false), true);
+        }
+        // Yielded longer than the last hold without waiting: contention is
+        // over, the next stop starts from the first hold again.
+        if now.duration_since(since) >= self.hold {
+            self.hold = Duration::ZERO;
+        }
+        (None, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_moves_with_the_requests_per_wake() {
+        let mut p = Placement::default();
+        let window = |p: &mut Placement, got: u32| {
+            let mut out = None;
+            for _ in 0..Placement::WINDOW {
+                if let Some(a) = p.record(got) {
+                    assert!(out.is_none(), "one decision per window");
+                    out = Some(a);
+                }
+            }
+            out
+        };
+        // One request per wake-up (a waiting application): stay home.
+        assert_eq!(window(&mut p, 1), None);
+        assert_eq!(window(&mut p, 2), None);
+        // Several per wake-up: move away, and stay while they keep coming.
+        assert_eq!(window(&mut p, 3), Some(true));
+        assert_eq!(window(&mut p, 2), None);
+        // One at a time again: back home.
+        assert_eq!(window(&mut p, 1), Some(false));
+        assert_eq!(window(&mut p, 1), None);
+        // An average, not single wake-ups: a burst alone does not move it.
+        for i in 0..Placement::WINDOW {
+            assert_eq!(p.record(if i == 0 { 64 } else { 1 }), None);
+        }
+    }
+
+    #[test]
+    fn guard_yields_at_home_and_stops_when_starved() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut g = Guard::default();
+        let mut stat = (0u64, 0u64);
+        // Away from home: nothing to do.
+        assert_eq!(g.step(ms(0), false, || Some(stat)), (None, false));
+        // At home: SCHED_IDLE.
+        assert_eq!(g.step(ms(0), true, || Some(stat)), (Some(true), false));
+        // Short waits (2 µs per slice), checked at most once per ms.
+        stat = (200_000, 100);
+        assert_eq!(
+            g.step(ms(0), true, || panic!("read too soon")),
+            (None, false)
+        );
+        assert_eq!(g.step(ms(2), true, || Some(stat)), (None, false));
+        // A wake-up that waited 20 ms for the CPU: back to normal, held 1 s.
+        stat = (20_200_000, 101);
+        assert_eq!(g.step(ms(30), true, || Some(stat)), (Some(false), true));
+        assert_eq!(g.step(ms(500), true, || Some(stat)), (None, false));
+        // After the hold it yields again; starved again at once: 2 s hold.
+        assert_eq!(g.step(ms(1030), true, || Some(stat)), (Some(true), false));
+        stat = (40_200_000, 102);
+        assert_eq!(g.step(ms(1050), true, || Some(stat)), (Some(false), true));
+        assert_eq!(g.step(ms(2900), true, || Some(stat)), (None, false));
+        assert_eq!(g.step(ms(3050), true, || Some(stat)), (Some(true), false));
+        // Leaving home ends yielding without a stop.
+        assert_eq!(g.step(ms(3060), false, || Some(stat)), (Some(false), false));
+        // Yielding clean for longer than the hold resets it to 1 s.
+        assert_eq!(g.step(ms(3070), true, || Some(stat)), (Some(true), false));
+        stat = (40_300_000, 200);
+        assert_eq!(g.step(ms(6000), true, || Some(stat)), (None, false));
+        stat = (60_300_000, 201);
+        assert_eq!(g.step(ms(6010), true, || Some(stat)), (Some(false), true));
+        assert_eq!(g.step(ms(7000), true, || Some(stat)), (None, false));
+        assert_eq!(g.step(ms(7011), true, || Some(stat)), (Some(true), false));
+        // No statistics: it never starts.
+        let mut g = Guard::default();
+        assert_eq!(g.step(ms(0), true, || None), (None, false));
+    }
+
+    #[test]
+    fn schedstat_reads() {
+        let mut s = SchedStat::open().expect("schedstat");
+        let (_, a) = s.read().expect("parse");
+        std::thread::yield_now();
+        let (_, b) = s.read().expect("parse");
+        assert!(b >= a);
+    }
+}
