@@ -85,6 +85,18 @@ CONTENDERS = [Contender(*c) for c in [
 ]]
 ORDER = [c.name for c in CONTENDERS]
 
+
+def add_variant(name, base, env):
+    """A contender like `base` with more environment (an A/B of a ferrofuse switch);
+    its name must start like a ferrofuse one ("ferro") to be in the glance table."""
+    if name in ORDER:
+        raise ValueError(f"{name}: a contender of that name exists")
+    b = next((c for c in CONTENDERS if c.name == base), None)
+    if b is None:
+        raise ValueError(f"{base}: no such contender")
+    CONTENDERS.append(b._replace(name=name, env={**b.env, **env}, modes=""))
+    ORDER.append(name)
+
 # Ratio tables: title, base per example (passthrough_hp / passthrough_ll).
 RATIO_TABLES = [
     ("libfuse 3.14 /dev/fuse", {"hp": "lf314-dev", "ll": "lf314-ll"}),
@@ -792,6 +804,10 @@ def main():
     ap.add_argument("--retry-mount", type=int, default=0, metavar="N",
                     help="mount a contender up to N more times when it fails to start or to "
                          "answer (default 0: refuse); every failure is listed in the table")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=BASE[:K=V,...]",
+                    help="one more contender: BASE with these environment variables added "
+                         "(e.g. ferro-uring-noyield=ferro-uring:FERROFUSE_URING_YIELD=0); "
+                         "it joins the contenders of the run")
     ap.add_argument("--no-chart", action="store_true", help="skip chart.png")
     ap.add_argument("--report", metavar="RAW_JSON",
                     help="only re-render table.md and chart.png next to an earlier raw.json")
@@ -807,6 +823,10 @@ def main():
     if a.report:
         with open(a.report) as f:
             raw = json.load(f)
+        # variants of that run, from what it recorded of them
+        for n, d in raw["env"].get("contenders", {}).items():
+            if n not in ORDER and d.get("variant_of") in ORDER:
+                add_variant(n, d["variant_of"], d["env"])
         print(render(raw, os.path.dirname(os.path.abspath(a.report)), not a.no_chart))
         return 0
     if os.geteuid() != 0:
@@ -817,6 +837,16 @@ def main():
     if a.rounds:
         cfg.update(rounds=a.rounds, min_rounds=a.rounds, budget_s=0)
     cfg["mount_retries"] = a.retry_mount
+    variants = {}
+    for v in a.variant:
+        name, _, rest = v.partition("=")
+        base, _, kvs = rest.partition(":")
+        try:
+            env_ = dict(kv.split("=", 1) for kv in kvs.split(",") if kv)
+            add_variant(name, base, env_)
+        except ValueError as e:
+            sys.exit(f"run.py: --variant {v}: {e} (want NAME=BASE[:K=V,...])")
+        variants[name] = base
     conts = [c for c in CONTENDERS if a.mode in c.modes.split()]
     if a.contenders:
         want = a.contenders.split(",")
@@ -824,6 +854,7 @@ def main():
         if unknown:
             sys.exit(f"run.py: unknown contenders {sorted(unknown)}; known: {ORDER}")
         conts = [c for c in CONTENDERS if c.name in want]
+    conts += [c for c in CONTENDERS if c.name in variants and c not in conts]
     wls = [w for w in WORKLOADS if a.mode in w[3].split()]
     if a.workloads:
         want = a.workloads.split(",")
@@ -888,7 +919,8 @@ def main():
                              binary=os.path.relpath(bins[c.name], TOP) if c.bin else None,
                              library=os.path.relpath(libs.get(c.lib, c.lib), TOP)
                              if c.lib and c.lib != DEBIAN_LIB else c.lib,
-                             args=c.args.format(src="SRC", mnt="MNT"), env=c.env)
+                             args=c.args.format(src="SRC", mnt="MNT"), env=c.env,
+                             **({"variant_of": variants[c.name]} if c.name in variants else {}))
                 for c in conts},
         }
         if any(c.lib == "LIB318" for c in conts):
