@@ -826,12 +826,89 @@ fn entries_are_registered_as_the_load_needs() {
             .collect();
         assert_eq!(counts.len() as u64, queues, "{line}");
         assert!(counts.iter().all(|&c| c == 2), "{}: {line}", mode(mt));
-        // Two 1 MiB payloads per queue, plus 2 MiB for everything else.
+        // Two 1 MiB payloads per queue, plus 2 MiB for everything else; with
+        // huge pages a payload is its first 64 KiB and one 2 MiB page.
+        let per_payload_kib = if log.contains("(huge pages past the first 64 KiB)") {
+            64 + 2048
+        } else {
+            1024
+        };
         assert!(
-            grown_kib <= (queues * 2 + 2) * 1024,
+            grown_kib <= queues * 2 * per_payload_kib + 2048,
             "{}: resident memory grew by {grown_kib} KiB; {line}",
             mode(mt)
         );
+    }
+}
+
+/// KiB of anonymous memory in huge pages in process `pid`.
+fn anon_huge_kib(pid: i32) -> u64 {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap();
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("AnonHugePages:"))
+        .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap())
+        .unwrap_or(0)
+}
+
+fn thp_mode() -> Option<String> {
+    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").ok()
+}
+
+fn thp_fault_fallbacks() -> u64 {
+    let v = std::fs::read_to_string("/proc/vmstat").unwrap();
+    v.lines()
+        .find_map(|l| l.strip_prefix("thp_fault_fallback "))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// Ring payloads past their first 64 KiB lie on huge pages: after 1 MiB
+/// requests over the ring the daemon holds huge pages; over /dev/fuse, or
+/// with FERROFUSE_HUGEPAGES=0, it holds none (THP in `madvise` mode: then
+/// nothing else of the daemon's asks for them).
+#[test]
+fn big_payloads_are_on_huge_pages() {
+    let Some(_s) = serial() else { return };
+    let Some(mode_line) = thp_mode().filter(|m| m.contains("[madvise]")) else {
+        eprintln!(
+            "transparent huge pages not in madvise mode: {:?}",
+            thp_mode()
+        );
+        return;
+    };
+    let cases: [(&str, Env, bool); 3] = [
+        ("ring", &[], true),
+        ("dev", &[("FUSE_URING_ENABLE", "0")], false),
+        ("off", &[("FERROFUSE_HUGEPAGES", "0")], false),
+    ];
+    for (case, env, huge) in cases {
+        let mut d = Daemon::probe(&format!("uring-huge-{case}"), true, &[], env);
+        let fallbacks = thp_fault_fallbacks();
+        for _ in 0..4 {
+            write_read_back(&d, 1 << 20);
+        }
+        let kib = anon_huge_kib(d.pid);
+        let fell_back = thp_fault_fallbacks() > fallbacks;
+        d.unmount();
+        let log = d.log_text();
+        if case == "ring" {
+            assert!(
+                log.contains("(huge pages past the first 64 KiB)"),
+                "{case}: no huge page note in:\n{log}"
+            );
+        }
+        if case == "off" {
+            assert!(!log.contains("huge pages"), "{case}:\n{log}");
+        }
+        if huge {
+            // The kernel may have had no free huge page (it counts that).
+            assert!(
+                kib >= 2048 || fell_back,
+                "{case}: {kib} KiB in huge pages ({mode_line})"
+            );
+        } else {
+            assert_eq!(kib, 0, "{case}: {kib} KiB in huge pages");
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! `writev` (see `Session::write_msg`), optionally through the filesystem's
 //! custom I/O functions. FUSE-over-io-uring lives in [`uring`].
 
+mod mem;
 mod placement;
 pub mod uring;
 

@@ -19,9 +19,13 @@
 //! Buffers: headers share one mapping (a 512-byte slot each), payloads
 //! another, both anonymous and lazily backed, so an entry costs memory only
 //! once a request has used it: the resident size follows the concurrency
-//! the load really has, not the queue depth. Buffers live until the
+//! the load really has, not the queue depth. Past its first 64 KiB, a
+//! registered entry's payload asks for huge pages ([`super::mem`]), so
+//! big requests are copied over fewer page-table entries while an entry
+//! that carries only small ones costs no huge page. Buffers live until the
 //! session is destroyed: the kernel may write them until the ring is gone.
 
+use super::mem::{self, Region};
 use super::placement::{adaptive_affinity, yield_refused, Placement, Yield};
 use super::EventFd;
 use crate::kernel::*;
@@ -108,46 +112,6 @@ enum Gate {
     Abort,
 }
 
-/// An anonymous, lazily backed mapping.
-struct Region {
-    ptr: *mut u8,
-    len: usize,
-}
-
-impl Region {
-    fn new(len: usize) -> Result<Region, i32> {
-        if fail_point("alloc") {
-            return Err(libc::ENOMEM);
-        }
-        // SAFETY: a fresh private anonymous mapping; no existing memory is touched.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len.max(1),
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(errno());
-        }
-        Ok(Region {
-            ptr: p.cast(),
-            len: len.max(1),
-        })
-    }
-}
-
-impl Drop for Region {
-    fn drop(&mut self) {
-        // SAFETY: our own mapping; nothing refers to it any more (the pool
-        // that owns it is being dropped).
-        unsafe { libc::munmap(self.ptr.cast(), self.len) };
-    }
-}
-
 /// The session's rings, entries and buffers.
 pub struct Pool {
     /// Single mode: the worker the loop thread takes over after INIT.
@@ -156,6 +120,8 @@ pub struct Pool {
     pub queues: u32,
     pub depth: u32,
     pub payload_sz: usize,
+    /// The huge page size when payload tails ask for huge pages.
+    huge: Option<usize>,
     kind: LoopKind,
     rings: Box<[Ring]>,
     ents: Box<[Ent]>,
@@ -178,12 +144,6 @@ unsafe impl Sync for Pool {}
 thread_local! {
     /// The ring this thread owns, if it is a ring thread.
     static OWNER: Cell<*const Ring> = const { Cell::new(std::ptr::null()) };
-}
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
 }
 
 /// Testing aid: `FERROFUSE_URING_FAIL=<point>` makes that step of the
@@ -236,8 +196,16 @@ impl Pool {
             LoopKind::Single => 1,
             LoopKind::Multi { max_threads, .. } => queues.min(max_threads.max(1)) as usize,
         };
+        if fail_point("alloc") {
+            return Err(libc::ENOMEM);
+        }
         let hdr = Region::new(nents * HDR_SLOT)?;
-        let pay = Region::new(nents * payload_sz)?;
+        // With huge pages, each payload's tail starts on one: slots a
+        // whole number of huge pages apart, from a suitably offset base.
+        let huge = mem::size().filter(|_| payload_sz > mem::HEAD);
+        let stride = huge.map_or(payload_sz, |h| mem::stride(payload_sz, h));
+        let pay = Region::new(nents * stride + huge.unwrap_or(0))?;
+        let base = huge.map_or(0, |h| mem::offset(pay.ptr as usize, h));
         let mut rings = Vec::with_capacity(nrings);
         for _ in 0..nrings {
             let wake = EventFd::new().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
@@ -260,8 +228,8 @@ impl Pool {
                     ring: &rings[qid as usize % nrings] as *const Ring,
                     // SAFETY: within the mappings (nents slots each).
                     hdr: unsafe { hdr.ptr.add(i * HDR_SLOT) },
-                    // SAFETY: as above.
-                    pay: unsafe { pay.ptr.add(i * payload_sz) },
+                    // SAFETY: as above (base < huge, the mapping's slack).
+                    pay: unsafe { pay.ptr.add(base + i * stride) },
                     pay_sz: payload_sz,
                 }
             })
@@ -271,6 +239,7 @@ impl Pool {
             queues,
             depth,
             payload_sz,
+            huge,
             kind,
             rings,
             ents,
@@ -300,8 +269,12 @@ impl Pool {
                     if nrings == 1 { "" } else { "s" }
                 ),
             };
+            let huge_note = match huge {
+                Some(_) => " (huge pages past the first 64 KiB)",
+                None => "",
+            };
             crate::log_debug!(
-                "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes, entries registered as the load needs them, {how}\n"
+                "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes{huge_note}, entries registered as the load needs them, {how}\n"
             );
             if matches!(kind, LoopKind::Multi { .. }) && pool.movable() && adaptive_affinity() {
                 match yield_refused() {
@@ -737,6 +710,10 @@ impl Worker {
     /// Registers the next entry of queue `qid`, if one is left.
     fn register_one(&mut self, pool: &Pool, qid: usize) {
         if let Some(idx) = self.unregistered[qid].pop() {
+            if let Some(h) = pool.huge {
+                let ent = &pool.ents[idx as usize];
+                mem::advise(ent.pay, ent.pay_sz, h);
+            }
             self.idle[qid] += 1;
             pool.registered[qid].fetch_add(1, Ordering::Relaxed);
             self.submit_cmd(pool, idx, Last::Register);
