@@ -11,10 +11,12 @@
 //! as idle, so a ring thread at SCHED_IDLE keeps the application where it
 //! is; the application preempts it at once, asks for the next request and
 //! sleeps, and the ring thread goes on. [`Yield`] does that while the thread
-//! is at home, and stops when the thread waits for its CPU (another
-//! process keeps it busy), since a SCHED_IDLE thread gets almost no CPU
-//! next to a busy one. [`Placement`] moves the thread away when its
-//! application keeps several requests in flight.
+//! is at home and the machine has CPUs to spare, since a SCHED_IDLE thread
+//! gets almost no CPU next to a busy one (and, starved so, could hold a
+//! lock of the backing filesystem that others wait for): it does not start
+//! while more threads are runnable than there are CPUs, and stops when
+//! that happens or when the thread waits for its CPU. [`Placement`] moves
+//! the thread away when its application keeps several requests in flight.
 
 use once_cell::sync::OnceCell;
 use std::io::Read;
@@ -143,9 +145,42 @@ impl SchedStat {
     }
 }
 
+/// Threads runnable on the machine now (the fourth field of
+/// /proc/loadavg, `running/total`).
+struct Runnable(std::fs::File);
+
+impl Runnable {
+    fn open() -> Option<Runnable> {
+        std::fs::File::open("/proc/loadavg").ok().map(Runnable)
+    }
+
+    fn read(&mut self) -> Option<u32> {
+        use std::io::Seek;
+        let mut buf = [0u8; 128];
+        self.0.rewind().ok()?;
+        let n = self.0.read(&mut buf).ok()?;
+        let field = std::str::from_utf8(&buf[..n])
+            .ok()?
+            .split_whitespace()
+            .nth(3)?;
+        field.split('/').next()?.parse().ok()
+    }
+}
+
+/// Why a ring thread stopped yielding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// It waited for its CPU.
+    Starved,
+    /// More threads were runnable than there are CPUs.
+    Crowded,
+}
+
 /// A ring thread's SCHED_IDLE while at home, with its guard.
 pub struct Yield {
     stat: SchedStat,
+    runnable: Runnable,
+    cpus: u32,
     guard: Guard,
 }
 
@@ -156,25 +191,35 @@ impl Yield {
         if yield_refused().is_some() || policy() != libc::SCHED_OTHER {
             return None;
         }
+        // SAFETY: sysconf has no preconditions.
+        let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32;
         Some(Yield {
             stat: SchedStat::open()?,
+            runnable: Runnable::open()?,
+            cpus,
             guard: Guard::default(),
         })
     }
 
     /// After a wake-up that brought requests; `home`: the thread is on its
-    /// queue's CPU. True when it stopped yielding because it waited for
-    /// its CPU. A failed policy change ends yielding for this thread.
-    pub fn step(this: &mut Option<Yield>, home: bool) -> bool {
-        let Some(y) = this.as_mut() else { return false };
-        let stat = &mut y.stat;
-        let (to, starved) = y.guard.step(Instant::now(), home, || stat.read());
+    /// queue's CPU. Some(why) when it stopped yielding. A failed policy
+    /// change ends yielding for this thread.
+    pub fn step(this: &mut Option<Yield>, home: bool) -> Option<Stop> {
+        let y = this.as_mut()?;
+        let (stat, runnable, cpus) = (&mut y.stat, &mut y.runnable, y.cpus);
+        let (to, stop) = y.guard.step(
+            Instant::now(),
+            home,
+            || stat.read(),
+            // (The reading thread itself is one of them.)
+            || runnable.read().is_some_and(|n| n > cpus),
+        );
         match to {
             Some(true) if !set_policy(libc::SCHED_IDLE) => *this = None,
             Some(false) if !set_policy(libc::SCHED_OTHER) => *this = None,
             _ => {}
         }
-        starved
+        stop
     }
 }
 
@@ -186,13 +231,13 @@ struct Guard {
     /// The last check, and the statistics then.
     checked: Option<Instant>,
     base: (u64, u64),
-    /// No yielding before this (after the thread waited for its CPU).
+    /// No yielding before this (after a stop).
     hold_until: Option<Instant>,
     hold: Duration,
 }
 
 impl Guard {
-    /// How often, at most, the statistics are read while yielding.
+    /// How often, at most, the statistics are read.
     const CHECK: Duration = Duration::from_millis(1);
     /// Mean wait for the CPU per time slice that stops yielding: far above
     /// what the application's own work between requests makes (a few µs
@@ -205,46 +250,58 @@ impl Guard {
     const FIRST_HOLD: Duration = Duration::from_secs(1);
     const MAX_HOLD: Duration = Duration::from_secs(64);
 
-    /// Returns the policy to switch to (Some(true): SCHED_IDLE), and
-    /// whether this is a stop for waiting. `read` gives the thread's
-    /// (run delay ns, slices).
+    /// Returns the policy to switch to (Some(true): SCHED_IDLE), and why
+    /// yielding stopped, if it did. `read` gives the thread's (run delay
+    /// ns, slices); `crowded` whether more threads are runnable than there
+    /// are CPUs.
     fn step(
         &mut self,
         now: Instant,
         home: bool,
         mut read: impl FnMut() -> Option<(u64, u64)>,
-    ) -> (Option<bool>, bool) {
+        mut crowded: impl FnMut() -> bool,
+    ) -> (Option<bool>, Option<Stop>) {
         let held = self.hold_until.is_some_and(|t| now < t);
+        let recent = self
+            .checked
+            .is_some_and(|c| now.duration_since(c) < Self::CHECK);
         let Some(since) = self.idle_since else {
-            if !home || held {
-                return (None, false);
+            if !home || held || recent {
+                return (None, None);
+            }
+            self.checked = Some(now);
+            if crowded() {
+                return (None, None);
             }
             let Some(base) = read() else {
-                return (None, false);
+                return (None, None);
             };
             self.base = base;
-            self.checked = Some(now);
             self.idle_since = Some(now);
-            return (Some(true), false);
+            return (Some(true), None);
         };
         if !home {
             self.idle_since = None;
-            return (Some(false), false);
+            return (Some(false), None);
         }
-        if self
-            .checked
-            .is_some_and(|c| now.duration_since(c) < Self::CHECK)
-        {
-            return (None, false);
+        if recent {
+            return (None, None);
         }
         let Some(cur) = read() else {
-            return (None, false);
+            return (None, None);
         };
         let delay = cur.0.saturating_sub(self.base.0);
         let slices = cur.1.saturating_sub(self.base.1);
         self.base = cur;
         self.checked = Some(now);
-        if slices > 0 && delay / slices > Self::STARVED_NS {
+        let stop = if slices > 0 && delay / slices > Self::STARVED_NS {
+            Some(Stop::Starved)
+        } else if crowded() {
+            Some(Stop::Crowded)
+        } else {
+            None
+        };
+        if stop.is_some() {
             self.hold = if self.hold.is_zero() {
                 Self::FIRST_HOLD
             } else {
@@ -252,14 +309,14 @@ impl Guard {
             };
             self.hold_until = Some(now + self.hold);
             self.idle_since = None;
-            return (Some(false), true);
+            return (Some(false), stop);
         }
-        // Yielded longer than the last hold without waiting: contention is
+        // Yielded longer than the last hold without a stop: contention is
         // over, the next stop starts from the first hold again.
         if now.duration_since(since) >= self.hold {
             self.hold = Duration::ZERO;
         }
-        (None, false)
+        (None, None)
     }
 }
 
@@ -299,42 +356,109 @@ mod tests {
     fn guard_yields_at_home_and_stops_when_starved() {
         let t0 = Instant::now();
         let ms = |n: u64| t0 + Duration::from_millis(n);
+        let calm = || false;
         let mut g = Guard::default();
         let mut stat = (0u64, 0u64);
         // Away from home: nothing to do.
-        assert_eq!(g.step(ms(0), false, || Some(stat)), (None, false));
+        assert_eq!(g.step(ms(0), false, || Some(stat), calm), (None, None));
         // At home: SCHED_IDLE.
-        assert_eq!(g.step(ms(0), true, || Some(stat)), (Some(true), false));
+        assert_eq!(g.step(ms(0), true, || Some(stat), calm), (Some(true), None));
         // Short waits (2 µs per slice), checked at most once per ms.
         stat = (200_000, 100);
         assert_eq!(
-            g.step(ms(0), true, || panic!("read too soon")),
-            (None, false)
+            g.step(
+                ms(0),
+                true,
+                || panic!("read too soon"),
+                || panic!("read too soon")
+            ),
+            (None, None)
         );
-        assert_eq!(g.step(ms(2), true, || Some(stat)), (None, false));
+        assert_eq!(g.step(ms(2), true, || Some(stat), calm), (None, None));
         // A wake-up that waited 20 ms for the CPU: back to normal, held 1 s.
         stat = (20_200_000, 101);
-        assert_eq!(g.step(ms(30), true, || Some(stat)), (Some(false), true));
-        assert_eq!(g.step(ms(500), true, || Some(stat)), (None, false));
+        let starved = (Some(false), Some(Stop::Starved));
+        assert_eq!(g.step(ms(30), true, || Some(stat), calm), starved);
+        assert_eq!(g.step(ms(500), true, || Some(stat), calm), (None, None));
         // After the hold it yields again; starved again at once: 2 s hold.
-        assert_eq!(g.step(ms(1030), true, || Some(stat)), (Some(true), false));
+        assert_eq!(
+            g.step(ms(1030), true, || Some(stat), calm),
+            (Some(true), None)
+        );
         stat = (40_200_000, 102);
-        assert_eq!(g.step(ms(1050), true, || Some(stat)), (Some(false), true));
-        assert_eq!(g.step(ms(2900), true, || Some(stat)), (None, false));
-        assert_eq!(g.step(ms(3050), true, || Some(stat)), (Some(true), false));
+        assert_eq!(g.step(ms(1050), true, || Some(stat), calm), starved);
+        assert_eq!(g.step(ms(2900), true, || Some(stat), calm), (None, None));
+        assert_eq!(
+            g.step(ms(3050), true, || Some(stat), calm),
+            (Some(true), None)
+        );
         // Leaving home ends yielding without a stop.
-        assert_eq!(g.step(ms(3060), false, || Some(stat)), (Some(false), false));
+        assert_eq!(
+            g.step(ms(3060), false, || Some(stat), calm),
+            (Some(false), None)
+        );
         // Yielding clean for longer than the hold resets it to 1 s.
-        assert_eq!(g.step(ms(3070), true, || Some(stat)), (Some(true), false));
+        assert_eq!(
+            g.step(ms(3070), true, || Some(stat), calm),
+            (Some(true), None)
+        );
         stat = (40_300_000, 200);
-        assert_eq!(g.step(ms(6000), true, || Some(stat)), (None, false));
+        assert_eq!(g.step(ms(6000), true, || Some(stat), calm), (None, None));
         stat = (60_300_000, 201);
-        assert_eq!(g.step(ms(6010), true, || Some(stat)), (Some(false), true));
-        assert_eq!(g.step(ms(7000), true, || Some(stat)), (None, false));
-        assert_eq!(g.step(ms(7011), true, || Some(stat)), (Some(true), false));
+        assert_eq!(g.step(ms(6010), true, || Some(stat), calm), starved);
+        assert_eq!(g.step(ms(7000), true, || Some(stat), calm), (None, None));
+        assert_eq!(
+            g.step(ms(7011), true, || Some(stat), calm),
+            (Some(true), None)
+        );
         // No statistics: it never starts.
         let mut g = Guard::default();
-        assert_eq!(g.step(ms(0), true, || None), (None, false));
+        assert_eq!(g.step(ms(0), true, || None, calm), (None, None));
+    }
+
+    #[test]
+    fn guard_does_not_yield_on_a_crowded_machine() {
+        let t0 = Instant::now();
+        let us = |n: u64| t0 + Duration::from_micros(n);
+        let stat = || Some((0u64, 0u64));
+        let never = || -> Option<(u64, u64)> { panic!("read too soon") };
+        let mut g = Guard::default();
+        // More runnable threads than CPUs: it does not start, and asks
+        // again at most once per ms.
+        assert_eq!(g.step(us(0), true, stat, || true), (None, None));
+        assert_eq!(
+            g.step(us(500), true, never, || panic!("asked too soon")),
+            (None, None)
+        );
+        assert_eq!(g.step(us(1500), true, stat, || false), (Some(true), None));
+        // Crowded while yielding: back to normal, held 1 s.
+        let crowded = (Some(false), Some(Stop::Crowded));
+        assert_eq!(g.step(us(3000), true, stat, || true), crowded);
+        assert_eq!(
+            g.step(us(900_000), true, never, || panic!("held")),
+            (None, None)
+        );
+        assert_eq!(
+            g.step(us(1_003_000), true, stat, || false),
+            (Some(true), None)
+        );
+        // Again at once: 2 s.
+        assert_eq!(g.step(us(1_005_000), true, stat, || true), crowded);
+        assert_eq!(
+            g.step(us(2_900_000), true, never, || panic!("held")),
+            (None, None)
+        );
+        assert_eq!(
+            g.step(us(3_005_000), true, stat, || false),
+            (Some(true), None)
+        );
+    }
+
+    #[test]
+    fn loadavg_reads() {
+        let mut r = Runnable::open().expect("/proc/loadavg");
+        // At least this thread runs.
+        assert!(r.read().expect("parse") >= 1);
     }
 
     #[test]

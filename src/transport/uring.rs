@@ -26,7 +26,7 @@
 //! session is destroyed: the kernel may write them until the ring is gone.
 
 use super::mem::{self, Region};
-use super::placement::{adaptive_affinity, yield_refused, Placement, Yield};
+use super::placement::{adaptive_affinity, yield_refused, Placement, Stop, Yield};
 use super::EventFd;
 use crate::kernel::*;
 use crate::session::{dispatch, Session};
@@ -101,8 +101,10 @@ pub struct Ring {
     /// Times the ring thread left its CPU (for the `-d` summary).
     moves: AtomicU32,
     /// Times the ring thread stopped yielding because it waited for its
-    /// CPU (for the `-d` summary).
+    /// CPU, and because more threads were runnable than there are CPUs
+    /// (for the `-d` summary).
     yield_stops: AtomicU32,
+    yield_crowded: AtomicU32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -216,6 +218,7 @@ impl Pool {
                 requests: AtomicU64::new(0),
                 moves: AtomicU32::new(0),
                 yield_stops: AtomicU32::new(0),
+                yield_crowded: AtomicU32::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -463,13 +466,16 @@ impl Pool {
                 "fuse: io-uring: ring threads moved off their queue's CPU {moves} times\n"
             ));
             if adaptive_affinity() && yield_refused().is_none() {
-                let stops: u32 = self
-                    .rings
-                    .iter()
-                    .map(|r| r.yield_stops.load(Ordering::Relaxed))
-                    .sum();
+                let sum = |f: fn(&Ring) -> &AtomicU32| -> u32 {
+                    self.rings
+                        .iter()
+                        .map(|r| f(r).load(Ordering::Relaxed))
+                        .sum()
+                };
+                let starved = sum(|r| &r.yield_stops);
+                let crowded = sum(|r| &r.yield_crowded);
                 out.push_str(&format!(
-                    "fuse: io-uring: ring threads stopped yielding {stops} times (waited for their CPU)\n"
+                    "fuse: io-uring: ring threads stopped yielding {starved} times (waited for their CPU), {crowded} times (more threads runnable than CPUs)\n"
                 ));
             }
         }
@@ -828,10 +834,18 @@ impl Worker {
                 }
                 // Before the commits go out: the policy decides where the
                 // application they wake runs.
-                if Yield::step(&mut self.yielding, !p.away) {
-                    pool.rings[self.ring]
-                        .yield_stops
-                        .fetch_add(1, Ordering::Relaxed);
+                match Yield::step(&mut self.yielding, !p.away) {
+                    Some(Stop::Starved) => {
+                        pool.rings[self.ring]
+                            .yield_stops
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    Some(Stop::Crowded) => {
+                        pool.rings[self.ring]
+                            .yield_crowded
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    None => {}
                 }
             }
             self.flush_commits(pool);
