@@ -37,12 +37,15 @@ pub fn adaptive_affinity() -> bool {
 /// several requests. Then the thread moves to the other CPUs, and back
 /// when requests come one at a time again. Writeback WRITEs are not
 /// counted: they come in bursts from the kernel's flusher, whatever the
-/// application does.
+/// application does. Readahead READs count as several: the reader does
+/// not wait for them (see [`Placement::READAHEAD`]).
 #[derive(Default)]
 pub struct Placement {
     /// Requests over the current window's wake-ups.
     sum: u32,
     wakes: u32,
+    /// Readahead READs among them.
+    ahead: u32,
     pub away: bool,
 }
 
@@ -52,15 +55,32 @@ impl Placement {
     /// Requests per wake-up, in tenths, to move away, and to come back.
     const AWAY_AT: u32 = 30;
     const HOME_BELOW: u32 = 15;
+    /// What one big buffered READ counts for while the machine has a CPU
+    /// for it: readahead, which its reader does not wait for, is as good as
+    /// several requests in flight (above AWAY_AT on its own). On one CPU
+    /// the reader and the ring thread take turns; apart, the reader copies
+    /// one window while the next is read. With as many readers as CPUs
+    /// there is no CPU to spare, and a thread that moves only trades CPUs
+    /// with another reader and loses its cache: it counts as one.
+    pub const READAHEAD: u32 = 4;
 
-    /// Records a wake-up that brought `got` requests; Some(away) when the
-    /// thread should move.
-    pub fn record(&mut self, got: u32) -> Option<bool> {
+    /// Records a wake-up that brought `got` requests, `ahead` of them
+    /// readahead; `spare` tells, once per window with readahead, whether
+    /// fewer applications read ahead than there are CPUs. Some(away) when
+    /// the thread should move.
+    pub fn record(&mut self, got: u32, ahead: u32, spare: impl FnOnce() -> bool) -> Option<bool> {
         self.sum = self.sum.saturating_add(got);
+        self.ahead = self.ahead.saturating_add(ahead);
         self.wakes += 1;
         if self.wakes < Self::WINDOW {
             return None;
         }
+        if self.ahead > 0 && spare() {
+            self.sum = self
+                .sum
+                .saturating_add(self.ahead.saturating_mul(Self::READAHEAD - 1));
+        }
+        self.ahead = 0;
         let per_wake = self.sum.saturating_mul(10) / self.wakes;
         self.sum = 0;
         self.wakes = 0;
@@ -330,7 +350,7 @@ mod tests {
         let window = |p: &mut Placement, got: u32| {
             let mut out = None;
             for _ in 0..Placement::WINDOW {
-                if let Some(a) = p.record(got) {
+                if let Some(a) = p.record(got, 0, || panic!("no readahead")) {
                     assert!(out.is_none(), "one decision per window");
                     out = Some(a);
                 }
@@ -348,7 +368,32 @@ mod tests {
         assert_eq!(window(&mut p, 1), None);
         // An average, not single wake-ups: a burst alone does not move it.
         for i in 0..Placement::WINDOW {
-            assert_eq!(p.record(if i == 0 { 64 } else { 1 }), None);
+            assert_eq!(p.record(if i == 0 { 64 } else { 1 }, 0, || false), None);
+        }
+    }
+
+    #[test]
+    fn readahead_moves_the_thread_while_a_cpu_is_spare() {
+        let window = |p: &mut Placement, spare: bool| {
+            let mut out = None;
+            for _ in 0..Placement::WINDOW {
+                if let Some(a) = p.record(1, 1, || spare) {
+                    out = Some(a);
+                }
+            }
+            out
+        };
+        let mut p = Placement::default();
+        // One readahead READ per wake-up, one reader: away, and it stays.
+        assert_eq!(window(&mut p, true), Some(true));
+        assert_eq!(window(&mut p, true), None);
+        // As many readers as CPUs: each READ counts as one, back home.
+        assert_eq!(window(&mut p, false), Some(false));
+        assert_eq!(window(&mut p, false), None);
+        // Not asked about spare CPUs without readahead.
+        let mut p = Placement::default();
+        for _ in 0..Placement::WINDOW {
+            assert_eq!(p.record(1, 0, || panic!("asked")), None);
         }
     }
 

@@ -105,6 +105,9 @@ pub struct Ring {
     /// (for the `-d` summary).
     yield_stops: AtomicU32,
     yield_crowded: AtomicU32,
+    /// The last application whose readahead came over this ring, and when
+    /// (pid << 32 | ms since the pool's start), for [`Pool::spare_cpu`].
+    reader: AtomicU64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -135,6 +138,9 @@ pub struct Pool {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Per queue id: entries registered so far (they grow with the load).
     registered: Box<[AtomicU32]>,
+    /// The clock of `Ring::reader`, and the CPUs online then.
+    born: std::time::Instant,
+    online: u32,
 }
 
 // SAFETY: the raw pointers (entries, mappings) are shared by design; every
@@ -219,6 +225,7 @@ impl Pool {
                 moves: AtomicU32::new(0),
                 yield_stops: AtomicU32::new(0),
                 yield_crowded: AtomicU32::new(0),
+                reader: AtomicU64::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -254,6 +261,9 @@ impl Pool {
             threads: Mutex::new(Vec::new()),
             inline: Mutex::new(None),
             registered: (0..queues).map(|_| AtomicU32::new(0)).collect(),
+            born: std::time::Instant::now(),
+            // SAFETY: sysconf has no preconditions.
+            online: unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32,
         });
         let fd = se.fd.load(Ordering::SeqCst);
         match kind {
@@ -371,6 +381,34 @@ impl Pool {
     /// Whether a pinned ring thread has another CPU to move to.
     fn movable(&self) -> bool {
         self.pins() && self.queues > 1
+    }
+
+    /// Milliseconds since the pool started (wraps after 49 days; only
+    /// differences of recent stamps are used).
+    fn now_ms(&self) -> u32 {
+        self.born.elapsed().as_millis() as u32
+    }
+
+    /// Ring `r` received readahead from application `pid`.
+    fn note_reader(&self, r: usize, pid: u32) {
+        let v = (u64::from(pid) << 32) | u64::from(self.now_ms());
+        self.rings[r].reader.store(v, Ordering::Relaxed);
+    }
+
+    /// Whether fewer applications read ahead (over any ring, in the last
+    /// 100 ms) than there are CPUs online.
+    fn spare_cpu(&self) -> bool {
+        const RECENT_MS: u32 = 100;
+        let now = self.now_ms();
+        let mut readers: Vec<u32> = Vec::new();
+        for ring in self.rings.iter() {
+            let v = ring.reader.load(Ordering::Relaxed);
+            let (pid, at) = ((v >> 32) as u32, v as u32);
+            if v != 0 && now.wrapping_sub(at) <= RECENT_MS && !readers.contains(&pid) {
+                readers.push(pid);
+            }
+        }
+        (readers.len() as u32) < self.online
     }
 
     /// Pins ring thread `r` to its queue's CPU, or (`away`) to every other
@@ -777,6 +815,7 @@ impl Worker {
             }
             // Requests this wake-up brought, for the thread's placement.
             let mut got = 0u32;
+            let mut ahead = 0u32;
             // Drain until the CQ stays empty: requests that came while
             // others were handled are taken before the commits go out
             // (`pull` with DEFER_TASKRUN; without it, on older kernels,
@@ -798,12 +837,18 @@ impl Worker {
                 for &(ud, r) in &cqes {
                     if r == 0 && ud < UD_DEV {
                         let ent = &pool.ents[ud as usize];
-                        let (small, writeback) = classify(ent);
-                        if !writeback {
-                            got += 1;
+                        let kind = classify(ent);
+                        got += u32::from(kind.counted);
+                        if let Some(pid) = kind.reader {
+                            ahead += 1;
+                            pool.note_reader(self.ring, pid);
                         }
                         let b = &mut self.batch[ent.qid as usize];
-                        *b = if small { b.saturating_add(1) } else { u32::MAX };
+                        *b = if kind.small {
+                            b.saturating_add(1)
+                        } else {
+                            u32::MAX
+                        };
                     }
                 }
                 for &(ud, r) in &cqes {
@@ -826,7 +871,7 @@ impl Worker {
                 self.cqes = cqes;
             }
             if let (true, Some(p)) = (got > 0, self.placement.as_mut()) {
-                if let Some(away) = p.record(got) {
+                if let Some(away) = p.record(got, ahead, || pool.spare_cpu()) {
                     pool.pin(self.ring, away);
                     if away {
                         pool.rings[self.ring].moves.fetch_add(1, Ordering::Relaxed);
@@ -988,10 +1033,20 @@ impl Worker {
     }
 }
 
-/// Of the request in `ent`: whether it moves little data either way (its
-/// payload, or a READ's reply, at most 32 KiB), and whether it is a
-/// page-cache writeback WRITE (the kernel's flusher, not an application).
-fn classify(ent: &Ent) -> (bool, bool) {
+/// What the ring loop needs to know of a request.
+#[derive(Debug, PartialEq)]
+struct Kind {
+    /// It moves little data either way (its payload, or a READ's reply, at
+    /// most 32 KiB).
+    small: bool,
+    /// It counts for [`Placement`]: not a page-cache writeback WRITE (the
+    /// kernel's flusher, not an application).
+    counted: bool,
+    /// A big buffered READ, readahead: the pid of its reader.
+    reader: Option<u32>,
+}
+
+fn classify(ent: &Ent) -> Kind {
     // SAFETY: the kernel filled the header slot before the CQE; until the
     // commit nobody else writes it.
     let hdr: fuse_uring_req_header =
@@ -999,20 +1054,42 @@ fn classify(ent: &Ent) -> (bool, bool) {
     classify_header(&hdr)
 }
 
-fn classify_header(hdr: &fuse_uring_req_header) -> (bool, bool) {
+fn classify_header(hdr: &fuse_uring_req_header) -> Kind {
     const LIMIT: u32 = 32 << 10;
     let small_payload = hdr.ring_ent_in_out.payload_sz <= LIMIT;
-    match read_struct::<fuse_in_header>(&hdr.in_out).map(|h| h.opcode) {
-        Some(FUSE_READ) => {
-            let size = read_struct::<fuse_read_in>(&hdr.op_in).map_or(0, |r| r.size);
-            (small_payload && size <= LIMIT, false)
+    let Some(ih) = read_struct::<fuse_in_header>(&hdr.in_out) else {
+        return Kind {
+            small: small_payload,
+            counted: true,
+            reader: None,
+        };
+    };
+    match ih.opcode {
+        FUSE_READ => {
+            let r = read_struct::<fuse_read_in>(&hdr.op_in);
+            let size = r.as_ref().map_or(0, |r| r.size);
+            let direct = r.is_some_and(|r| r.flags as i32 & libc::O_DIRECT != 0);
+            let small = small_payload && size <= LIMIT;
+            Kind {
+                small,
+                counted: true,
+                reader: (!small && !direct).then_some(ih.pid),
+            }
         }
-        Some(FUSE_WRITE) => {
+        FUSE_WRITE => {
             let writeback = read_struct::<fuse_write_in>(&hdr.op_in)
                 .is_some_and(|w| w.write_flags & FUSE_WRITE_CACHE != 0);
-            (small_payload, writeback)
+            Kind {
+                small: small_payload,
+                counted: !writeback,
+                reader: None,
+            }
         }
-        _ => (small_payload, false),
+        _ => Kind {
+            small: small_payload,
+            counted: true,
+            reader: None,
+        },
     }
 }
 
@@ -1051,23 +1128,34 @@ mod tests {
     }
 
     #[test]
-    fn classify_small_and_writeback() {
+    fn classify_small_writeback_and_readahead() {
         // SAFETY: the header is plain integers and byte arrays.
         let mut h: fuse_uring_req_header = unsafe { std::mem::zeroed() };
         let set = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+        let kind = |small, counted, reader| Kind {
+            small,
+            counted,
+            reader,
+        };
         set(&mut h.in_out, 4, FUSE_WRITE);
+        set(&mut h.in_out, 32, 77); // pid
         h.ring_ent_in_out.payload_sz = 4096;
-        assert_eq!(classify_header(&h), (true, false));
+        assert_eq!(classify_header(&h), kind(true, true, None));
         set(&mut h.op_in, 20, FUSE_WRITE_CACHE);
-        assert_eq!(classify_header(&h), (true, true));
+        assert_eq!(classify_header(&h), kind(true, false, None));
         h.ring_ent_in_out.payload_sz = 1 << 20;
-        assert_eq!(classify_header(&h), (false, true));
+        assert_eq!(classify_header(&h), kind(false, false, None));
+        // READ: size at 16, the file's open flags at 32.
+        h.op_in.fill(0);
         set(&mut h.in_out, 4, FUSE_READ);
         h.ring_ent_in_out.payload_sz = 0;
-        set(&mut h.op_in, 16, 128 << 10);
-        assert_eq!(classify_header(&h), (false, false));
+        set(&mut h.op_in, 16, 256 << 10);
+        assert_eq!(classify_header(&h), kind(false, true, Some(77)));
+        set(&mut h.op_in, 32, libc::O_DIRECT as u32);
+        assert_eq!(classify_header(&h), kind(false, true, None));
+        set(&mut h.op_in, 32, 0);
         set(&mut h.op_in, 16, 4096);
-        assert_eq!(classify_header(&h), (true, false));
+        assert_eq!(classify_header(&h), kind(true, true, None));
     }
 
     #[test]
