@@ -839,7 +839,7 @@ impl Worker {
                         let ent = &pool.ents[ud as usize];
                         let kind = classify(ent);
                         got += u32::from(kind.counted);
-                        if let Some(pid) = kind.reader {
+                        if let (Some(pid), true) = (kind.reader, self.placement.is_some()) {
                             ahead += 1;
                             pool.note_reader(self.ring, pid);
                         }
