@@ -97,6 +97,12 @@ impl Placement {
     }
 }
 
+/// CPUs online now (at least 1).
+pub fn online_cpus() -> u32 {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32
+}
+
 /// `FERROFUSE_URING_YIELD=0` keeps ring threads at the normal policy.
 fn yield_wanted() -> bool {
     std::env::var("FERROFUSE_URING_YIELD").map_or(true, |v| v != "0")
@@ -211,8 +217,7 @@ impl Yield {
         if yield_refused().is_some() || policy() != libc::SCHED_OTHER {
             return None;
         }
-        // SAFETY: sysconf has no preconditions.
-        let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32;
+        let cpus = online_cpus();
         Some(Yield {
             stat: SchedStat::open()?,
             runnable: Runnable::open()?,

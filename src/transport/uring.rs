@@ -26,7 +26,7 @@
 //! session is destroyed: the kernel may write them until the ring is gone.
 
 use super::mem::{self, Region};
-use super::placement::{adaptive_affinity, yield_refused, Placement, Stop, Yield};
+use super::placement::{adaptive_affinity, online_cpus, yield_refused, Placement, Stop, Yield};
 use super::EventFd;
 use crate::kernel::*;
 use crate::session::{dispatch, Session};
@@ -262,8 +262,7 @@ impl Pool {
             inline: Mutex::new(None),
             registered: (0..queues).map(|_| AtomicU32::new(0)).collect(),
             born: std::time::Instant::now(),
-            // SAFETY: sysconf has no preconditions.
-            online: unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as u32,
+            online: online_cpus(),
         });
         let fd = se.fd.load(Ordering::SeqCst);
         match kind {
