@@ -1055,41 +1055,30 @@ fn classify(ent: &Ent) -> Kind {
 
 fn classify_header(hdr: &fuse_uring_req_header) -> Kind {
     const LIMIT: u32 = 32 << 10;
-    let small_payload = hdr.ring_ent_in_out.payload_sz <= LIMIT;
+    let mut kind = Kind {
+        small: hdr.ring_ent_in_out.payload_sz <= LIMIT,
+        counted: true,
+        reader: None,
+    };
     let Some(ih) = read_struct::<fuse_in_header>(&hdr.in_out) else {
-        return Kind {
-            small: small_payload,
-            counted: true,
-            reader: None,
-        };
+        return kind;
     };
     match ih.opcode {
         FUSE_READ => {
             let r = read_struct::<fuse_read_in>(&hdr.op_in);
             let size = r.as_ref().map_or(0, |r| r.size);
             let direct = r.is_some_and(|r| r.flags as i32 & libc::O_DIRECT != 0);
-            let small = small_payload && size <= LIMIT;
-            Kind {
-                small,
-                counted: true,
-                reader: (!small && !direct).then_some(ih.pid),
-            }
+            kind.small &= size <= LIMIT;
+            kind.reader = (!kind.small && !direct).then_some(ih.pid);
         }
         FUSE_WRITE => {
             let writeback = read_struct::<fuse_write_in>(&hdr.op_in)
                 .is_some_and(|w| w.write_flags & FUSE_WRITE_CACHE != 0);
-            Kind {
-                small: small_payload,
-                counted: !writeback,
-                reader: None,
-            }
+            kind.counted = !writeback;
         }
-        _ => Kind {
-            small: small_payload,
-            counted: true,
-            reader: None,
-        },
+        _ => {}
     }
+    kind
 }
 
 /// Sets an SQE's `len` field (offset 24), which io-uring's URING_CMD
