@@ -97,6 +97,29 @@ impl Placement {
     }
 }
 
+/// How many applications read ahead over the rings lately: `stamps` holds
+/// each ring's last reader (pid << 32 | ms, 0 for none), `now` the clock
+/// of those ms. A pid of 0 (the kernel's for an application outside the
+/// daemon's pid namespace) is counted once per ring it came over, so that
+/// two such readers never pass for one: that would move ring threads off
+/// CPUs nobody spares.
+pub fn recent_readers(stamps: impl Iterator<Item = u64>, now: u32, recent_ms: u32) -> u32 {
+    let mut pids: Vec<u32> = Vec::new();
+    let mut unknown = 0;
+    for v in stamps {
+        let (pid, at) = ((v >> 32) as u32, v as u32);
+        if v == 0 || now.wrapping_sub(at) > recent_ms {
+            continue;
+        }
+        if pid == 0 {
+            unknown += 1;
+        } else if !pids.contains(&pid) {
+            pids.push(pid);
+        }
+    }
+    pids.len() as u32 + unknown
+}
+
 /// CPUs online now (at least 1).
 pub fn online_cpus() -> u32 {
     // SAFETY: sysconf has no preconditions.
@@ -400,6 +423,20 @@ mod tests {
         for _ in 0..Placement::WINDOW {
             assert_eq!(p.record(1, 0, || panic!("asked")), None);
         }
+    }
+
+    #[test]
+    fn readers_are_counted_by_pid_and_unknown_ones_per_ring() {
+        let at = |pid: u64, ms: u64| (pid << 32) | ms;
+        let count = |v: &[u64]| recent_readers(v.iter().copied(), 1000, 100);
+        // One application over two rings is one reader.
+        assert_eq!(count(&[at(7, 950), at(7, 990)]), 1);
+        assert_eq!(count(&[at(7, 950), at(8, 990)]), 2);
+        // Too old, or no reader at all.
+        assert_eq!(count(&[at(7, 850), 0]), 0);
+        // Readers the kernel shows as pid 0 may be several: one per ring.
+        assert_eq!(count(&[at(0, 950), at(0, 990)]), 2);
+        assert_eq!(count(&[at(0, 950), at(7, 990)]), 2);
     }
 
     #[test]

@@ -26,7 +26,9 @@
 //! session is destroyed: the kernel may write them until the ring is gone.
 
 use super::mem::{self, Region};
-use super::placement::{adaptive_affinity, online_cpus, yield_refused, Placement, Stop, Yield};
+use super::placement::{
+    adaptive_affinity, online_cpus, recent_readers, yield_refused, Placement, Stop, Yield,
+};
 use super::EventFd;
 use crate::kernel::*;
 use crate::session::{dispatch, Session};
@@ -390,7 +392,8 @@ impl Pool {
 
     /// Ring `r` received readahead from application `pid`.
     fn note_reader(&self, r: usize, pid: u32) {
-        let v = (u64::from(pid) << 32) | u64::from(self.now_ms());
+        // (ms 0 with pid 0 would read as "no reader".)
+        let v = (u64::from(pid) << 32) | u64::from(self.now_ms().max(1));
         self.rings[r].reader.store(v, Ordering::Relaxed);
     }
 
@@ -398,16 +401,8 @@ impl Pool {
     /// 100 ms) than there are CPUs online.
     fn spare_cpu(&self) -> bool {
         const RECENT_MS: u32 = 100;
-        let now = self.now_ms();
-        let mut readers: Vec<u32> = Vec::new();
-        for ring in self.rings.iter() {
-            let v = ring.reader.load(Ordering::Relaxed);
-            let (pid, at) = ((v >> 32) as u32, v as u32);
-            if v != 0 && now.wrapping_sub(at) <= RECENT_MS && !readers.contains(&pid) {
-                readers.push(pid);
-            }
-        }
-        (readers.len() as u32) < self.online
+        let stamps = self.rings.iter().map(|r| r.reader.load(Ordering::Relaxed));
+        recent_readers(stamps, self.now_ms(), RECENT_MS) < self.online
     }
 
     /// Pins ring thread `r` to its queue's CPU, or (`away`) to every other
