@@ -1036,7 +1036,10 @@ struct Kind {
     /// It counts for [`Placement`]: not a page-cache writeback WRITE (the
     /// kernel's flusher, not an application).
     counted: bool,
-    /// A big buffered READ, readahead: the pid of its reader.
+    /// A big READ of readahead: the pid of its reader. The kernel sends
+    /// the reads an application waits for (O_DIRECT, and every read of a
+    /// file the filesystem opened with direct_io) with a lock owner, and
+    /// readahead without.
     reader: Option<u32>,
 }
 
@@ -1062,7 +1065,9 @@ fn classify_header(hdr: &fuse_uring_req_header) -> Kind {
         FUSE_READ => {
             let r = read_struct::<fuse_read_in>(&hdr.op_in);
             let size = r.as_ref().map_or(0, |r| r.size);
-            let direct = r.is_some_and(|r| r.flags as i32 & libc::O_DIRECT != 0);
+            let direct = r.is_some_and(|r| {
+                r.flags as i32 & libc::O_DIRECT != 0 || r.read_flags & FUSE_READ_LOCKOWNER != 0
+            });
             kind.small &= size <= LIMIT;
             kind.reader = (!kind.small && !direct).then_some(ih.pid);
         }
@@ -1137,6 +1142,10 @@ mod tests {
         set(&mut h.op_in, 32, libc::O_DIRECT as u32);
         assert_eq!(classify_header(&h), kind(false, true, None));
         set(&mut h.op_in, 32, 0);
+        // A read of a direct_io file, buffered for the application: read_flags at 20.
+        set(&mut h.op_in, 20, FUSE_READ_LOCKOWNER);
+        assert_eq!(classify_header(&h), kind(false, true, None));
+        set(&mut h.op_in, 20, 0);
         set(&mut h.op_in, 16, 4096);
         assert_eq!(classify_header(&h), kind(true, true, None));
     }
