@@ -74,6 +74,11 @@ CONTENDERS = [Contender(*c) for c in [
     ("ferro-dev", "hp318", "FERRO", HP, "dev", DEV_ONLY, "smoke quick full"),
     ("ferro-dev-314bin", "hp314", "FERRO", HP314, "dev", DEV_ONLY, "full"),
     ("ferro-uring", "hp318", "FERRO", HP, "uring", {}, "quick full"),
+    # files opened with direct_io (passthrough_hp --direct-io): every read and
+    # write goes to the daemon, waited for, even through the buffered API
+    ("lf318-uring-dio", "hp318", "LIB318", HP + " --direct-io -o io_uring", "uring-dio", {},
+     "full"),
+    ("ferro-uring-dio", "hp318", "FERRO", HP + " --direct-io", "uring-dio", {}, "full"),
     # passthrough_hp's own passthrough (fuse_passthrough_open) on ferrofuse
     ("ferro-pt", "hp318", "FERRO", HP_PT, "pt", DEV_ONLY, "full"),
     ("lf314-ll", "ll314", DEBIAN_LIB, LL, "dev", {}, "full"),
