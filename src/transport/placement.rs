@@ -97,8 +97,14 @@ impl Placement {
     }
 }
 
+/// A ring's record of its last reader, for [`recent_readers`]: pid << 32 |
+/// ms. The ms are at least 1, since 0 stands for no reader.
+pub fn reader_stamp(pid: u32, ms: u32) -> u64 {
+    (u64::from(pid) << 32) | u64::from(ms.max(1))
+}
+
 /// How many applications read ahead over the rings lately: `stamps` holds
-/// each ring's last reader (pid << 32 | ms, 0 for none), `now` the clock
+/// each ring's last reader ([`reader_stamp`], 0 for none), `now` the clock
 /// of those ms. A pid of 0 (the kernel's for an application outside the
 /// daemon's pid namespace) is counted once per ring it came over, so that
 /// two such readers never pass for one: that would move ring threads off
@@ -427,13 +433,15 @@ mod tests {
 
     #[test]
     fn readers_are_counted_by_pid_and_unknown_ones_per_ring() {
-        let at = |pid: u64, ms: u64| (pid << 32) | ms;
+        let at = reader_stamp;
         let count = |v: &[u64]| recent_readers(v.iter().copied(), 1000, 100);
         // One application over two rings is one reader.
         assert_eq!(count(&[at(7, 950), at(7, 990)]), 1);
         assert_eq!(count(&[at(7, 950), at(8, 990)]), 2);
         // Too old, or no reader at all.
         assert_eq!(count(&[at(7, 850), 0]), 0);
+        // Pid 0 at ms 0 is still a reader, not an empty record.
+        assert_eq!(recent_readers([at(0, 0)].into_iter(), 50, 100), 1);
         // Readers the kernel shows as pid 0 may be several: one per ring.
         assert_eq!(count(&[at(0, 950), at(0, 990)]), 2);
         assert_eq!(count(&[at(0, 950), at(7, 990)]), 2);

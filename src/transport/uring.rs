@@ -27,7 +27,8 @@
 
 use super::mem::{self, Region};
 use super::placement::{
-    adaptive_affinity, online_cpus, recent_readers, yield_refused, Placement, Stop, Yield,
+    adaptive_affinity, online_cpus, reader_stamp, recent_readers, yield_refused, Placement, Stop,
+    Yield,
 };
 use super::EventFd;
 use crate::kernel::*;
@@ -392,8 +393,7 @@ impl Pool {
 
     /// Ring `r` received readahead from application `pid`.
     fn note_reader(&self, r: usize, pid: u32) {
-        // (ms 0 with pid 0 would read as "no reader".)
-        let v = (u64::from(pid) << 32) | u64::from(self.now_ms().max(1));
+        let v = reader_stamp(pid, self.now_ms());
         self.rings[r].reader.store(v, Ordering::Relaxed);
     }
 
