@@ -12,7 +12,11 @@
 //! ever carries small requests (4 KiB reads, metadata) costs no huge page;
 //! the part past it asks for huge pages (`MADV_HUGEPAGE`), which the kernel
 //! backs on first touch where it has them (and with 4 KiB pages where it
-//! has not). `FERROFUSE_HUGEPAGES=0` turns that off.
+//! has not), once the buffer carried a request of more than a quarter of
+//! a huge page ([`wants_huge`], [`promote`]): for less (256 KiB readahead
+//! READs, say) a huge page would hold 8 times the memory the request
+//! touches and save little.
+//! `FERROFUSE_HUGEPAGES=0` turns that off.
 
 use once_cell::sync::OnceCell;
 
@@ -128,6 +132,32 @@ pub fn advise(buf: *mut u8, len: usize, huge: usize) {
     };
 }
 
+/// Whether a buffer that carried `bytes` of data (a request's payload or
+/// its reply) earns huge pages: it then fills more than a quarter of the
+/// first (a 1 MiB request, less its 16-byte header, does; a 256 KiB
+/// readahead READ does not).
+pub fn wants_huge(bytes: usize, huge: usize) -> bool {
+    bytes > huge / 4
+}
+
+/// Gives the tail of the buffer of `len` bytes at `buf` (placed by
+/// [`offset`]) huge pages from now on, its contents kept: advises it, and
+/// collapses what earlier, smaller requests faulted in with normal pages
+/// (the kernel gives a huge page on fault only to a range without page
+/// table yet). Those requests reached at most [`wants_huge`]'s threshold,
+/// inside the first huge page. Only advice: failure changes nothing.
+pub fn promote(buf: *mut u8, len: usize, huge: usize) {
+    let start = buf as usize + HEAD;
+    if len <= HEAD || start % huge != 0 {
+        return;
+    }
+    advise(buf, len, huge);
+    // SAFETY: the caller's private anonymous mapping covers the tail's
+    // `span` bytes (at least one huge page); MADV_COLLAPSE copies their
+    // contents onto a huge page, which the process cannot tell apart.
+    unsafe { libc::madvise(start as *mut libc::c_void, huge, libc::MADV_COLLAPSE) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,11 +231,15 @@ mod tests {
         (all, first)
     }
 
-    fn thp_fallbacks() -> u64 {
+    fn vmstat(name: &str) -> u64 {
         let v = std::fs::read_to_string("/proc/vmstat").unwrap();
         v.lines()
-            .find_map(|l| l.strip_prefix("thp_fault_fallback "))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
             .map_or(0, |n| n.trim().parse().unwrap())
+    }
+
+    fn thp_fallbacks() -> u64 {
+        vmstat("thp_fault_fallback")
     }
 
     #[test]
@@ -247,6 +281,62 @@ mod tests {
         assert!(
             all as usize * 1024 == 2 * huge || fell_back,
             "{all} KiB in huge pages, no fallback counted"
+        );
+    }
+
+    #[test]
+    fn wants_huge_past_a_quarter_of_a_huge_page() {
+        let huge = 2 << 20;
+        assert!(!wants_huge(256 << 10, huge));
+        assert!(!wants_huge(512 << 10, huge));
+        assert!(wants_huge((1 << 20) - 16, huge));
+        assert!(wants_huge(4 << 20, huge));
+    }
+
+    #[test]
+    fn promote_keeps_the_contents_on_huge_pages() {
+        let Some(huge) = size() else {
+            eprintln!("no transparent huge pages here");
+            return;
+        };
+        let madvise_mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+            .is_ok_and(|m| m.contains("[madvise]"));
+        let len = huge + HEAD;
+        // SAFETY: a fresh private anonymous mapping, unmapped below.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len + huge,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(p, libc::MAP_FAILED);
+        let (lo, hi) = (p as usize, p as usize + len + huge);
+        // SAFETY: the offset is below `huge`, inside the mapping.
+        let buf = unsafe { p.cast::<u8>().add(offset(p as usize, huge)) };
+        // A middling request before: normal pages (with THP in madvise
+        // mode, nothing asked for them).
+        // SAFETY: the buffer's `len` bytes are inside the mapping.
+        unsafe { std::ptr::write_bytes(buf, 7, HEAD + (256 << 10)) };
+        let before = anon_huge_kib(lo, hi).0;
+        let failed = vmstat("thp_collapse_alloc_failed");
+        promote(buf, len, huge);
+        let after = anon_huge_kib(lo, hi).0;
+        let fell_back = vmstat("thp_collapse_alloc_failed") > failed;
+        // SAFETY: as above.
+        let data = unsafe { std::slice::from_raw_parts(buf, len).to_vec() };
+        // SAFETY: our own mapping.
+        unsafe { libc::munmap(p, len + huge) };
+        assert!(before == 0 || !madvise_mode, "{before} KiB huge before");
+        let kept = HEAD + (256 << 10);
+        assert!(data[..kept].iter().all(|&b| b == 7), "data lost");
+        assert!(data[kept..].iter().all(|&b| b == 0), "zeros lost");
+        assert!(
+            after as usize * 1024 == huge || fell_back,
+            "{after} KiB in huge pages after promotion, no failure counted"
         );
     }
 }

@@ -19,11 +19,13 @@
 //! Buffers: headers share one mapping (a 512-byte slot each), payloads
 //! another, both anonymous and lazily backed, so an entry costs memory only
 //! once a request has used it: the resident size follows the concurrency
-//! the load really has, not the queue depth. Past its first 64 KiB, a
-//! registered entry's payload asks for huge pages ([`super::mem`]), so
-//! big requests are copied over fewer page-table entries while an entry
-//! that carries only small ones costs no huge page. Buffers live until the
-//! session is destroyed: the kernel may write them until the ring is gone.
+//! the load really has, not the queue depth. Past its first 64 KiB, the
+//! payload of an entry that carried a big request (over a quarter of a
+//! huge page) asks for huge pages ([`super::mem`]), so big requests are
+//! copied over fewer page-table entries while an entry that carries only
+//! small or middling ones (256 KiB readahead) costs no huge page. Buffers
+//! live until the session is destroyed: the kernel may write them until
+//! the ring is gone.
 
 use super::mem::{self, Region};
 use super::placement::{
@@ -285,8 +287,11 @@ impl Pool {
                 ),
             };
             let huge_note = match huge {
-                Some(_) => " (huge pages past the first 64 KiB)",
-                None => "",
+                Some(h) => format!(
+                    " (huge pages past the first 64 KiB of entries that carried more than {} KiB)",
+                    h / 4 / 1024
+                ),
+                None => String::new(),
             };
             crate::log_debug!(
                 "fuse: io-uring: {queues} queues x {depth} entries, payload {payload_sz} bytes{huge_note}, entries registered as the load needs them, {how}\n"
@@ -608,6 +613,9 @@ struct Worker {
     iovs: Box<[[libc::iovec; 2]]>,
     commit_ids: Box<[u64]>,
     last: Box<[Last]>,
+    /// Per global entry index: whether its payload's tail was given huge
+    /// pages (once it carried a big request).
+    promoted: Box<[bool]>,
     wake_buf: Box<u64>,
     /// Single mode: /dev/fuse, polled in the same ring.
     dev: Option<RawFd>,
@@ -688,6 +696,7 @@ impl Worker {
             iovs,
             commit_ids: vec![0; n].into_boxed_slice(),
             last: vec![Last::Register; n].into_boxed_slice(),
+            promoted: vec![false; n].into_boxed_slice(),
             wake_buf: Box::new(0),
             dev,
             dev_buf: super::RecvBuf::default(),
@@ -748,10 +757,6 @@ impl Worker {
     /// Registers the next entry of queue `qid`, if one is left.
     fn register_one(&mut self, pool: &Pool, qid: usize) {
         if let Some(idx) = self.unregistered[qid].pop() {
-            if let Some(h) = pool.huge {
-                let ent = &pool.ents[idx as usize];
-                mem::advise(ent.pay, ent.pay_sz, h);
-            }
             self.idle[qid] += 1;
             pool.registered[qid].fetch_add(1, Ordering::Relaxed);
             self.submit_cmd(pool, idx, Last::Register);
@@ -832,6 +837,13 @@ impl Worker {
                     if r == 0 && ud < UD_DEV {
                         let ent = &pool.ents[ud as usize];
                         let kind = classify(ent);
+                        if let Some(h) = pool.huge {
+                            let done = &mut self.promoted[ud as usize];
+                            if !*done && mem::wants_huge(kind.bytes as usize, h) {
+                                *done = true;
+                                mem::promote(ent.pay, ent.pay_sz, h);
+                            }
+                        }
                         got += u32::from(kind.counted);
                         if let (Some(pid), true) = (kind.reader, self.placement.is_some()) {
                             ahead += 1;
@@ -1041,6 +1053,9 @@ struct Kind {
     /// file the filesystem opened with direct_io) with a lock owner, and
     /// readahead without.
     reader: Option<u32>,
+    /// The data it moves: the larger of its payload and, for a READ, the
+    /// reply asked for.
+    bytes: u32,
 }
 
 fn classify(ent: &Ent) -> Kind {
@@ -1053,10 +1068,12 @@ fn classify(ent: &Ent) -> Kind {
 
 fn classify_header(hdr: &fuse_uring_req_header) -> Kind {
     const LIMIT: u32 = 32 << 10;
+    let data = hdr.ring_ent_in_out.payload_sz;
     let mut kind = Kind {
-        small: hdr.ring_ent_in_out.payload_sz <= LIMIT,
+        small: data <= LIMIT,
         counted: true,
         reader: None,
+        bytes: data,
     };
     let Some(ih) = read_struct::<fuse_in_header>(&hdr.in_out) else {
         return kind;
@@ -1069,6 +1086,7 @@ fn classify_header(hdr: &fuse_uring_req_header) -> Kind {
                 r.flags as i32 & libc::O_DIRECT != 0 || r.read_flags & FUSE_READ_LOCKOWNER != 0
             });
             kind.small &= size <= LIMIT;
+            kind.bytes = kind.bytes.max(size);
             kind.reader = (!kind.small && !direct).then_some(ih.pid);
         }
         FUSE_WRITE => {
@@ -1120,34 +1138,35 @@ mod tests {
         // SAFETY: the header is plain integers and byte arrays.
         let mut h: fuse_uring_req_header = unsafe { std::mem::zeroed() };
         let set = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-        let kind = |small, counted, reader| Kind {
+        let kind = |small, counted, reader, bytes| Kind {
             small,
             counted,
             reader,
+            bytes,
         };
         set(&mut h.in_out, 4, FUSE_WRITE);
         set(&mut h.in_out, 32, 77); // pid
         h.ring_ent_in_out.payload_sz = 4096;
-        assert_eq!(classify_header(&h), kind(true, true, None));
+        assert_eq!(classify_header(&h), kind(true, true, None, 4096));
         set(&mut h.op_in, 20, FUSE_WRITE_CACHE);
-        assert_eq!(classify_header(&h), kind(true, false, None));
+        assert_eq!(classify_header(&h), kind(true, false, None, 4096));
         h.ring_ent_in_out.payload_sz = 1 << 20;
-        assert_eq!(classify_header(&h), kind(false, false, None));
+        assert_eq!(classify_header(&h), kind(false, false, None, 1 << 20));
         // READ: size at 16, the file's open flags at 32.
         h.op_in.fill(0);
         set(&mut h.in_out, 4, FUSE_READ);
         h.ring_ent_in_out.payload_sz = 0;
         set(&mut h.op_in, 16, 256 << 10);
-        assert_eq!(classify_header(&h), kind(false, true, Some(77)));
+        assert_eq!(classify_header(&h), kind(false, true, Some(77), 256 << 10));
         set(&mut h.op_in, 32, libc::O_DIRECT as u32);
-        assert_eq!(classify_header(&h), kind(false, true, None));
+        assert_eq!(classify_header(&h), kind(false, true, None, 256 << 10));
         set(&mut h.op_in, 32, 0);
         // A read of a direct_io file, buffered for the application: read_flags at 20.
         set(&mut h.op_in, 20, FUSE_READ_LOCKOWNER);
-        assert_eq!(classify_header(&h), kind(false, true, None));
+        assert_eq!(classify_header(&h), kind(false, true, None, 256 << 10));
         set(&mut h.op_in, 20, 0);
         set(&mut h.op_in, 16, 4096);
-        assert_eq!(classify_header(&h), kind(true, true, None));
+        assert_eq!(classify_header(&h), kind(true, true, None, 4096));
     }
 
     #[test]
