@@ -114,11 +114,12 @@ pub fn stride(len: usize, huge: usize) -> usize {
 
 /// Asks for huge pages for the tail of the buffer of `len` bytes at `buf`
 /// (placed by [`offset`], with [`span`] bytes of mapping). Only advice:
-/// failure changes nothing.
-pub fn advise(buf: *mut u8, len: usize, huge: usize) {
+/// failure changes nothing. False when the buffer has no tail to advise
+/// (too short, or not placed by [`offset`]).
+pub fn advise(buf: *mut u8, len: usize, huge: usize) -> bool {
     let start = buf as usize + HEAD;
     if len <= HEAD || start % huge != 0 {
-        return;
+        return false;
     }
     // SAFETY: madvise only changes how the kernel backs these pages of the
     // caller's own private anonymous mapping (start is page aligned; the
@@ -130,6 +131,7 @@ pub fn advise(buf: *mut u8, len: usize, huge: usize) {
             libc::MADV_HUGEPAGE,
         )
     };
+    true
 }
 
 /// Whether a buffer that carried `bytes` of data (a request's payload or
@@ -147,15 +149,14 @@ pub fn wants_huge(bytes: usize, huge: usize) -> bool {
 /// table yet). Those requests reached at most [`wants_huge`]'s threshold,
 /// inside the first huge page. Only advice: failure changes nothing.
 pub fn promote(buf: *mut u8, len: usize, huge: usize) {
-    let start = buf as usize + HEAD;
-    if len <= HEAD || start % huge != 0 {
+    if !advise(buf, len, huge) {
         return;
     }
-    advise(buf, len, huge);
+    let start = buf.wrapping_add(HEAD);
     // SAFETY: the caller's private anonymous mapping covers the tail's
     // `span` bytes (at least one huge page); MADV_COLLAPSE copies their
     // contents onto a huge page, which the process cannot tell apart.
-    unsafe { libc::madvise(start as *mut libc::c_void, huge, libc::MADV_COLLAPSE) };
+    unsafe { libc::madvise(start.cast(), huge, libc::MADV_COLLAPSE) };
 }
 
 #[cfg(test)]
@@ -249,28 +250,16 @@ mod tests {
             return;
         };
         let len = 2 * huge + HEAD;
-        // SAFETY: a fresh private anonymous mapping, unmapped below.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len + huge,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(p, libc::MAP_FAILED);
-        // SAFETY: the offset is below `huge`, inside the mapping.
-        let buf = unsafe { p.cast::<u8>().add(offset(p as usize, huge)) };
+        let region = Region::new(len + huge).unwrap();
+        let p = region.ptr;
+        // SAFETY: the offset is below `huge`, inside the region.
+        let buf = unsafe { p.add(offset(p as usize, huge)) };
         advise(buf, len, huge);
         let fallbacks = thp_fallbacks();
         // SAFETY: the buffer's `len` bytes are inside the mapping.
         unsafe { std::ptr::write_bytes(buf, 1, len) };
         let (all, head) = anon_huge_kib(p as usize, p as usize + len + huge);
         let fell_back = thp_fallbacks() > fallbacks;
-        // SAFETY: our own mapping.
-        unsafe { libc::munmap(p, len + huge) };
         // (With THP "always", the kernel may back the head too: its choice.)
         let always = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
             .is_ok_and(|m| m.contains("[always]"));
@@ -302,21 +291,11 @@ mod tests {
         let madvise_mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
             .is_ok_and(|m| m.contains("[madvise]"));
         let len = huge + HEAD;
-        // SAFETY: a fresh private anonymous mapping, unmapped below.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len + huge,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(p, libc::MAP_FAILED);
+        let region = Region::new(len + huge).unwrap();
+        let p = region.ptr;
         let (lo, hi) = (p as usize, p as usize + len + huge);
-        // SAFETY: the offset is below `huge`, inside the mapping.
-        let buf = unsafe { p.cast::<u8>().add(offset(p as usize, huge)) };
+        // SAFETY: the offset is below `huge`, inside the region.
+        let buf = unsafe { p.add(offset(p as usize, huge)) };
         // A middling request before: normal pages (with THP in madvise
         // mode, nothing asked for them).
         // SAFETY: the buffer's `len` bytes are inside the mapping.
@@ -328,8 +307,6 @@ mod tests {
         let fell_back = vmstat("thp_collapse_alloc_failed") > failed;
         // SAFETY: as above.
         let data = unsafe { std::slice::from_raw_parts(buf, len).to_vec() };
-        // SAFETY: our own mapping.
-        unsafe { libc::munmap(p, len + huge) };
         assert!(before == 0 || !madvise_mode, "{before} KiB huge before");
         let kept = HEAD + (256 << 10);
         assert!(data[..kept].iter().all(|&b| b == 7), "data lost");
