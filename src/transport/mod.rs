@@ -83,9 +83,15 @@ fn errno() -> i32 {
 /// page boundary: a filesystem that writes it to an `O_DIRECT` file (as
 /// passthrough_ll and passthrough_hp do for an `O_DIRECT` open) would get
 /// EINVAL from ext4 and others otherwise. Derefs to the request area.
+///
+/// Its memory is a mapping of its own: lazily backed, so a request costs
+/// only the pages it fills. (From malloc, a 4 MiB buffer can come out of
+/// a thread's arena and be zeroed there whole, once a freed one raised
+/// glibc's mmap threshold: a worker that exits frees its buffer.)
 #[derive(Default)]
 pub struct RecvBuf {
-    raw: Vec<u8>,
+    raw: Option<mem::Region>,
+    len: usize,
     start: usize,
 }
 
@@ -100,26 +106,39 @@ impl RecvBuf {
             return;
         }
         let page = crate::session::page_size();
-        // A fresh zeroed allocation comes from untouched (lazily backed)
-        // pages; resizing would write every byte and make the whole buffer
-        // resident even though most requests are small.
-        self.raw = vec![0u8; want + page];
-        let addr = self.raw.as_ptr() as usize;
-        self.start = (page - (addr + WRITE_HEADER) % page) % page;
+        // A fresh mapping, not a resized one: resizing would copy, and make
+        // resident, what the old buffer held.
+        let Ok(raw) = mem::Region::new(want + page) else {
+            // Out of memory: the buffer stays as it was (the read then
+            // fails, or is refused by the kernel as too small).
+            return;
+        };
+        self.start = (page - (raw.ptr as usize + WRITE_HEADER) % page) % page;
+        self.len = want + page - self.start;
+        self.raw = Some(raw);
     }
 }
 
 impl std::ops::Deref for RecvBuf {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        self.raw.get(self.start..).unwrap_or(&[])
+        match &self.raw {
+            // SAFETY: `start + len` bytes of our own mapping, which lives as
+            // long as `self`; the borrow of `self` bars writes meanwhile.
+            Some(r) => unsafe { std::slice::from_raw_parts(r.ptr.add(self.start), self.len) },
+            None => &[],
+        }
     }
 }
 
 impl std::ops::DerefMut for RecvBuf {
     fn deref_mut(&mut self) -> &mut [u8] {
-        let start = self.start.min(self.raw.len());
-        &mut self.raw[start..]
+        match &self.raw {
+            // SAFETY: as above, and the mutable borrow of `self` makes this
+            // the only reference.
+            Some(r) => unsafe { std::slice::from_raw_parts_mut(r.ptr.add(self.start), self.len) },
+            None => &mut [],
+        }
     }
 }
 
