@@ -20,6 +20,8 @@
  *
  * Byte `off` of r0..r7, /async and /payload is (off % 251 + 17 * ino) & 0xff.
  * Every file is opened with direct_io, so each read reaches the filesystem.
+ * Like passthrough_hp, it asks for a 4 MiB max_write, more than the kernel
+ * puts in a request (its fs.fuse.max_pages_limit, 256 pages by default).
  *
  * Build: cc uring_probe_ll.c $(pkg-config --cflags --libs fuse3) -lpthread
  * Run:   uring_probe_ll [-s] [-d] [-o no_io_uring] MOUNTPOINT
@@ -395,7 +397,14 @@ static void probe_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 	leave();
 }
 
+static void probe_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->max_write = 4 * 1024 * 1024;
+}
+
 static const struct fuse_lowlevel_ops ops = {
+	.init = probe_init,
 	.lookup = probe_lookup,
 	.getattr = probe_getattr,
 	.setattr = probe_setattr,

@@ -231,10 +231,22 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     );
 
     let mut outargflags: u64 = 0;
+    outarg.max_write = conn.max_write;
+    let mut capped = None;
     if u64::from(arg.flags) & FUSE_MAX_PAGES != 0 {
         outargflags |= FUSE_MAX_PAGES;
         let page = super::page_size() as u32;
-        outarg.max_pages = ((conn.max_write - 1) / page + 1) as u16;
+        // The kernel caps max_pages at its limit, and every request at
+        // max_pages, so more max_write than that only makes it ask for
+        // ring payloads bigger than any request (4 MiB where 1 MiB
+        // requests come, for passthrough_hp's max_write). The filesystem
+        // keeps the max_write it set.
+        let limit = kernel_max_pages().saturating_mul(page);
+        if outarg.max_write > limit {
+            capped = Some(outarg.max_write);
+            outarg.max_write = limit;
+        }
+        outarg.max_pages = ((outarg.max_write - 1) / page + 1) as u16;
     }
     // Superseded by max_write, so always on.
     outargflags |= FUSE_BIG_WRITES;
@@ -261,7 +273,6 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
         outarg.request_timeout = conn.request_timeout;
     }
     outarg.max_readahead = conn.max_readahead;
-    outarg.max_write = conn.max_write;
     if conn.proto_minor >= 13 {
         if conn.max_background >= 1 << 16 {
             conn.max_background = (1 << 16) - 1;
@@ -292,6 +303,9 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
         crate::log_debug!("   flags=0x{:08x}\n", outarg.flags);
         crate::log_debug!("   max_readahead=0x{:08x}\n", outarg.max_readahead);
         crate::log_debug!("   max_write=0x{:08x}\n", outarg.max_write);
+        if let Some(w) = capped {
+            crate::log_debug!("   (the filesystem's max_write 0x{w:08x}, capped at the kernel's max_pages_limit)\n");
+        }
         crate::log_debug!("   max_background={}\n", outarg.max_background);
         crate::log_debug!("   congestion_threshold={}\n", outarg.congestion_threshold);
         crate::log_debug!("   time_gran={}\n", outarg.time_gran);
@@ -328,6 +342,16 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
 /// behalf. (A filesystem may want FUSE_CAP_PASSTHROUGH and never use it, as
 /// passthrough_hp --nopassthrough; auto steps aside once it registers a
 /// backing file itself.)
+/// The most pages the kernel puts in a request (`fs.fuse.max_pages_limit`,
+/// before Linux 6.12 a fixed 256).
+fn kernel_max_pages() -> u32 {
+    std::fs::read_to_string("/proc/sys/fs/fuse/max_pages_limit")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|&n: &u32| (1..=u32::from(u16::MAX)).contains(&n))
+        .unwrap_or(256)
+}
+
 fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug: bool) {
     if conn.capable_ext & FUSE_CAP_PASSTHROUGH == 0 {
         crate::log_info!("fuse: passthrough=auto: the kernel offers no passthrough; off\n");

@@ -19,13 +19,15 @@
 //! Buffers: headers share one mapping (a 512-byte slot each), payloads
 //! another, both anonymous and lazily backed, so an entry costs memory only
 //! once a request has used it: the resident size follows the concurrency
-//! the load really has, not the queue depth. Past its first 64 KiB, the
-//! payload of an entry that carried a big request (over a quarter of a
-//! huge page) asks for huge pages ([`super::mem`]), so big requests are
-//! copied over fewer page-table entries while an entry that carries only
-//! small or middling ones (256 KiB readahead) costs no huge page. Buffers
-//! live until the session is destroyed: the kernel may write them until
-//! the ring is gone.
+//! the load really has, not the queue depth. Payloads are packed into
+//! huge-page blocks, a queue's neighbours together (two 1 MiB payloads a
+//! block), and a block gets huge pages once one of its entries carried a
+//! big request (over a quarter of a huge page; [`super::mem`]): big
+//! requests are copied over fewer page-table entries, the two entries the
+//! kernel uses in turn share one huge page, and entries that carry only
+//! small or middling requests (256 KiB readahead) cost no huge page.
+//! Buffers live until the session is destroyed: the kernel may write them
+//! until the ring is gone.
 
 use super::mem::{self, Region};
 use super::placement::{
@@ -71,6 +73,12 @@ pub struct Ent {
     hdr: *mut u8,
     pay: *mut u8,
     pub pay_sz: usize,
+    /// The payload's block: the unit huge pages come in; this entry's
+    /// bit in the block's `Pool::carried` mask, and the mask of all the
+    /// block's entries.
+    blk: u32,
+    bit: u32,
+    members: u32,
 }
 
 // SAFETY: the pointers are into the pool's mappings and rings, which live as
@@ -130,8 +138,17 @@ pub struct Pool {
     pub queues: u32,
     pub depth: u32,
     pub payload_sz: usize,
-    /// The huge page size when payload tails ask for huge pages.
+    /// The huge page size when payloads may earn huge pages.
     huge: Option<usize>,
+    /// How payloads lie in `_pay`, from `pay_base` on: in rows of one
+    /// entry per queue, the `j`th of each (the kernel hands a request to
+    /// the queue's entry that came back last, so every queue uses its
+    /// entries from the same end, and the same entries of neighbouring
+    /// queues share a block).
+    lay: mem::Layout,
+    pay_base: *mut u8,
+    /// Per block: the entries that carried a big request (`Ent::bit`).
+    carried: Box<[AtomicU32]>,
     kind: LoopKind,
     rings: Box<[Ring]>,
     ents: Box<[Ent]>,
@@ -165,22 +182,38 @@ fn fail_point(point: &str) -> bool {
     std::env::var("FERROFUSE_URING_FAIL").is_ok_and(|v| v.split(',').any(|p| p == point))
 }
 
+/// The CPUs a sysfs CPU list (`0-3,6`) names.
+fn cpu_list(name: &str) -> Option<Vec<u32>> {
+    let s = std::fs::read_to_string(format!("/sys/devices/system/cpu/{name}")).ok()?;
+    let mut cpus = Vec::new();
+    for part in s.trim().split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b) = (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?);
+        cpus.extend(a..=b.min(a.saturating_add(1 << 16)));
+    }
+    Some(cpus).filter(|c| !c.is_empty())
+}
+
 /// Queues the kernel creates: one per possible CPU.
 pub fn possible_cpus() -> u32 {
-    if let Ok(s) = std::fs::read_to_string("/sys/devices/system/cpu/possible") {
-        let mut max = None;
-        for part in s.trim().split(',') {
-            let last = part.rsplit('-').next().unwrap_or(part);
-            if let Ok(n) = last.parse::<u32>() {
-                max = Some(max.map_or(n, |m: u32| m.max(n)));
-            }
-        }
-        if let Some(m) = max {
-            return m + 1;
-        }
+    if let Some(m) = cpu_list("possible").and_then(|c| c.into_iter().max()) {
+        return m + 1;
     }
     // SAFETY: sysconf has no preconditions.
     (unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }).max(1) as u32
+}
+
+/// Per queue: whether its CPU is online, so its entries may carry
+/// requests (all, when that cannot be read).
+fn online_queues(queues: u32) -> Vec<bool> {
+    let mut on = vec![true; queues as usize];
+    if let Some(cpus) = cpu_list("online") {
+        on.iter_mut().for_each(|o| *o = false);
+        for c in cpus.into_iter().filter(|&c| c < queues) {
+            on[c as usize] = true;
+        }
+    }
+    on
 }
 
 /// The session pointer handed to ring threads: the loop joins them before
@@ -213,12 +246,19 @@ impl Pool {
             return Err(libc::ENOMEM);
         }
         let hdr = Region::new(nents * HDR_SLOT)?;
-        // With huge pages, each payload's tail starts on one: slots a
-        // whole number of huge pages apart, from a suitably offset base.
-        let huge = mem::size().filter(|_| payload_sz > mem::HEAD);
-        let stride = huge.map_or(payload_sz, |h| mem::stride(payload_sz, h));
-        let pay = Region::new(nents * stride + huge.unwrap_or(0))?;
-        let base = huge.map_or(0, |h| mem::offset(pay.ptr as usize, h));
+        // With huge pages, payloads are packed in huge-page blocks from a
+        // huge-page aligned base.
+        let huge = mem::size().filter(|&h| mem::wants_huge(payload_sz, h));
+        let lay = mem::Layout::new(payload_sz, huge);
+        let nblocks = depth as usize * lay.row(queues as usize);
+        // Offline CPUs' queues get no requests: a block waits only for its
+        // online ones.
+        let online = online_queues(queues);
+        let align = huge.unwrap_or(1);
+        let pay = Region::new(nblocks * lay.block + align - 1)?;
+        pay.without_huge_pages();
+        // SAFETY: the offset is below `align`, the mapping's slack.
+        let pay_base = unsafe { pay.ptr.add(mem::align_offset(pay.ptr as usize, align)) };
         let mut rings = Vec::with_capacity(nrings);
         for _ in 0..nrings {
             let wake = EventFd::new().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
@@ -237,15 +277,21 @@ impl Pool {
         let ents = (0..nents)
             .map(|i| {
                 let qid = (i / depth as usize) as u16;
+                let (q, n) = (qid as usize, queues as usize);
+                let (blk, off) = lay.place(i % depth as usize, q, n);
                 Ent {
                     idx: i as u32,
                     qid,
                     ring: &rings[qid as usize % nrings] as *const Ring,
                     // SAFETY: within the mappings (nents slots each).
                     hdr: unsafe { hdr.ptr.add(i * HDR_SLOT) },
-                    // SAFETY: as above (base < huge, the mapping's slack).
-                    pay: unsafe { pay.ptr.add(base + i * stride) },
+                    // SAFETY: inside the mapping: `off` is in block `blk`
+                    // of `nblocks`.
+                    pay: unsafe { pay_base.add(off) },
                     pay_sz: payload_sz,
+                    blk: blk as u32,
+                    bit: 1 << (q % lay.per),
+                    members: lay.members(q, n, |b| online[b]),
                 }
             })
             .collect::<Vec<_>>()
@@ -255,6 +301,9 @@ impl Pool {
             depth,
             payload_sz,
             huge,
+            lay,
+            pay_base,
+            carried: (0..nblocks).map(|_| AtomicU32::new(0)).collect(),
             kind,
             rings,
             ents,
@@ -288,8 +337,13 @@ impl Pool {
             };
             let huge_note = match huge {
                 Some(h) => format!(
-                    " (huge pages past the first 64 KiB of entries that carried more than {} KiB)",
-                    h / 4 / 1024
+                    " (huge pages for entries that carried more than {} KiB{})",
+                    h / 4 / 1024,
+                    if lay.per > 1 {
+                        format!(", {} entries a huge page", lay.per)
+                    } else {
+                        String::new()
+                    }
                 ),
                 None => String::new(),
             };
@@ -386,6 +440,26 @@ impl Pool {
     }
 
     /// Whether a pinned ring thread has another CPU to move to.
+    /// Entry `ent` carried a big request: once every entry of its block
+    /// did (of online CPUs' queues, as the pool was set up), the block
+    /// gets huge pages. Any ring thread may get here for a
+    /// block (neighbouring queues may be other rings'); one promotes it.
+    /// The other entries' buffers may be in use meanwhile, by the kernel
+    /// or a filesystem thread: promotion keeps contents.
+    fn carried_big(&self, ent: &Ent, huge: usize) {
+        let mask = &self.carried[ent.blk as usize];
+        if mask.load(Ordering::Relaxed) & ent.bit != 0 {
+            return;
+        }
+        let old = mask.fetch_or(ent.bit, Ordering::Relaxed);
+        if old != ent.members && old | ent.bit == ent.members {
+            let block = self
+                .pay_base
+                .wrapping_add(ent.blk as usize * self.lay.block);
+            mem::promote(block, self.lay.block, huge);
+        }
+    }
+
     fn movable(&self) -> bool {
         self.pins() && self.queues > 1
     }
@@ -613,9 +687,6 @@ struct Worker {
     iovs: Box<[[libc::iovec; 2]]>,
     commit_ids: Box<[u64]>,
     last: Box<[Last]>,
-    /// Per global entry index: whether its payload's tail was given huge
-    /// pages (once it carried a big request).
-    promoted: Box<[bool]>,
     wake_buf: Box<u64>,
     /// Single mode: /dev/fuse, polled in the same ring.
     dev: Option<RawFd>,
@@ -696,7 +767,6 @@ impl Worker {
             iovs,
             commit_ids: vec![0; n].into_boxed_slice(),
             last: vec![Last::Register; n].into_boxed_slice(),
-            promoted: vec![false; n].into_boxed_slice(),
             wake_buf: Box::new(0),
             dev,
             dev_buf: super::RecvBuf::default(),
@@ -838,10 +908,8 @@ impl Worker {
                         let ent = &pool.ents[ud as usize];
                         let kind = classify(ent);
                         if let Some(h) = pool.huge {
-                            let done = &mut self.promoted[ud as usize];
-                            if !*done && mem::wants_huge(kind.bytes as usize, h) {
-                                *done = true;
-                                mem::promote(ent.pay, ent.pay_sz, h);
+                            if mem::wants_huge(kind.bytes as usize, h) {
+                                pool.carried_big(ent, h);
                             }
                         }
                         got += u32::from(kind.counted);
