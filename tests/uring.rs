@@ -957,8 +957,8 @@ fn big_payloads_are_on_huge_pages() {
         if case == "ring" && max_write == 1 << 20 {
             assert!(
                 log.contains(
-                    "payload 1048576 bytes (huge pages for entries that carried more than \
-                     512 KiB, 2 entries a huge page)"
+                    "payload 1048576 bytes (2 entries to a huge page, given once each \
+                     carried more than 512 KiB)"
                 ),
                 "{case}: no huge page note in:\n{log}"
             );

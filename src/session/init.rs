@@ -336,12 +336,6 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     }
 }
 
-/// Builds the rings for io-uring, when the kernel offers it, the session
-/// wants it and one of our loops runs the session. None means /dev/fuse.
-/// passthrough=auto: asks the kernel for passthrough on the filesystem's
-/// behalf. (A filesystem may want FUSE_CAP_PASSTHROUGH and never use it, as
-/// passthrough_hp --nopassthrough; auto steps aside once it registers a
-/// backing file itself.)
 /// The most pages the kernel puts in a request (`fs.fuse.max_pages_limit`,
 /// before Linux 6.12 a fixed 256).
 fn kernel_max_pages() -> u32 {
@@ -352,6 +346,10 @@ fn kernel_max_pages() -> u32 {
         .unwrap_or(256)
 }
 
+/// passthrough=auto: asks the kernel for passthrough on the filesystem's
+/// behalf. (A filesystem may want FUSE_CAP_PASSTHROUGH and never use it, as
+/// passthrough_hp --nopassthrough; auto steps aside once it registers a
+/// backing file itself.)
 fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug: bool) {
     if conn.capable_ext & FUSE_CAP_PASSTHROUGH == 0 {
         crate::log_info!("fuse: passthrough=auto: the kernel offers no passthrough; off\n");
@@ -382,6 +380,8 @@ fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug:
     }
 }
 
+/// Builds the rings for io-uring, when the kernel offers it, the session
+/// wants it and one of our loops runs the session. None means /dev/fuse.
 fn start_uring(
     se: &Session,
     outarg: &fuse_init_out,

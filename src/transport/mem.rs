@@ -14,10 +14,12 @@
 //! The mapping asks for no huge pages (`MADV_NOHUGEPAGE`, also when THP
 //! is `always`); a block gets them ([`promote`]) once each of its buffers
 //! carried a request of more than a quarter of a huge page
-//! ([`wants_huge`]), so its huge page replaces at least as many normal
-//! pages as it holds for 1 MiB requests, and at least half for the
-//! smallest big ones. For less (256 KiB readahead READs, metadata) a huge
-//! page would hold many times the memory the requests touch.
+//! ([`wants_huge`]): under 1 MiB requests its huge page then holds what
+//! normal pages would, and never more than twice that for two buffers
+//! (four times for one alone: a buffer of more than half a huge page, or
+//! a block whose other queues' CPUs are offline). For less (256 KiB
+//! readahead READs, metadata) a huge page would hold many times the
+//! memory the requests touch.
 //! `FERROFUSE_HUGEPAGES=0` turns that off.
 
 use once_cell::sync::OnceCell;

@@ -20,12 +20,13 @@
 //! another, both anonymous and lazily backed, so an entry costs memory only
 //! once a request has used it: the resident size follows the concurrency
 //! the load really has, not the queue depth. Payloads are packed into
-//! huge-page blocks, a queue's neighbours together (two 1 MiB payloads a
-//! block), and a block gets huge pages once one of its entries carried a
-//! big request (over a quarter of a huge page; [`super::mem`]): big
-//! requests are copied over fewer page-table entries, the two entries the
-//! kernel uses in turn share one huge page, and entries that carry only
-//! small or middling requests (256 KiB readahead) cost no huge page.
+//! huge-page blocks, two 1 MiB payloads a block: the same entry of two
+//! neighbouring queues, as every queue uses its entries from the same end.
+//! A block gets huge pages once each of its entries carried a big request
+//! (over a quarter of a huge page; [`super::mem`]): big requests are then
+//! copied over fewer page-table entries, at no more memory than normal
+//! pages would take, and entries that carry only small or middling
+//! requests (256 KiB readahead) cost no huge page.
 //! Buffers live until the session is destroyed: the kernel may write them
 //! until the ring is gone.
 
@@ -336,14 +337,14 @@ impl Pool {
                 ),
             };
             let huge_note = match huge {
+                Some(h) if lay.per > 1 => format!(
+                    " ({} entries to a huge page, given once each carried more than {} KiB)",
+                    lay.per,
+                    h / 4 / 1024
+                ),
                 Some(h) => format!(
-                    " (huge pages for entries that carried more than {} KiB{})",
-                    h / 4 / 1024,
-                    if lay.per > 1 {
-                        format!(", {} entries a huge page", lay.per)
-                    } else {
-                        String::new()
-                    }
+                    " (huge pages once an entry carried more than {} KiB)",
+                    h / 4 / 1024
                 ),
                 None => String::new(),
             };
@@ -439,13 +440,12 @@ impl Pool {
         self.rings.len() == self.queues as usize
     }
 
-    /// Whether a pinned ring thread has another CPU to move to.
     /// Entry `ent` carried a big request: once every entry of its block
     /// did (of online CPUs' queues, as the pool was set up), the block
-    /// gets huge pages. Any ring thread may get here for a
-    /// block (neighbouring queues may be other rings'); one promotes it.
-    /// The other entries' buffers may be in use meanwhile, by the kernel
-    /// or a filesystem thread: promotion keeps contents.
+    /// gets huge pages. Any ring thread may get here for a block
+    /// (neighbouring queues may be other rings'); one promotes it. The
+    /// other entries' buffers may be in use meanwhile, by the kernel or a
+    /// filesystem thread: promotion keeps contents.
     fn carried_big(&self, ent: &Ent, huge: usize) {
         let mask = &self.carried[ent.blk as usize];
         if mask.load(Ordering::Relaxed) & ent.bit != 0 {
