@@ -1057,12 +1057,7 @@ fn ring_threads_yield_at_home() {
         let p = d.path("rw");
         let pid = d.pid;
         let policies = bounded("reads from CPU 0", move || {
-            // SAFETY: a zeroed cpu_set_t with CPU 0 set; pins this thread only.
-            unsafe {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                libc::CPU_SET(0, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-            }
+            pin(0);
             let f = std::fs::File::open(&p).unwrap();
             let mut buf = vec![0u8; 4096];
             let mut policies = Vec::new();

@@ -113,7 +113,7 @@ impl RecvBuf {
             // fails, or is refused by the kernel as too small).
             return;
         };
-        self.start = (page - (raw.ptr as usize + WRITE_HEADER) % page) % page;
+        self.start = mem::align_offset(raw.ptr as usize + WRITE_HEADER, page);
         self.len = want + page - self.start;
         self.raw = Some(raw);
     }
