@@ -1278,7 +1278,21 @@ fn abort_frees_a_request_never_answered() {
         let st = fs.wait_exit("after the abort");
         let left_mounted = is_mounted(&fs.mnt);
         eprintln!("{what}: daemon {st}, mount left: {left_mounted}");
-        outcomes.insert((t, mt, real), (st.code(), left_mounted));
+        // Now and then (1 run in 40 here, on libfuse 3.18 as often) the
+        // read the abort ends fails with ECONNABORTED, not ENODEV.
+        // libfuse, and so ferrofuse, counts only ENODEV as the end: the
+        // loop returns -ECONNABORTED and the daemon exits 1. Both are an
+        // exit by itself, the second with libfuse's own message.
+        let log = fs.log_text();
+        let raced = st.code() == Some(1)
+            && log.contains("fuse: reading device: Software caused connection abort\n")
+            && log.contains(&format!("loop returned {}", -libc::ECONNABORTED));
+        assert!(
+            st.code() == Some(0) || raced,
+            "{what}: daemon {st} after the abort:\n{}",
+            fs.tail()
+        );
+        outcomes.insert((t, mt, real), left_mounted);
         if left_mounted {
             let st = Command::new("timeout")
                 .args(["20", "umount"])
@@ -1292,7 +1306,6 @@ fn abort_frees_a_request_never_answered() {
     }
     for ((t, mt, real), outcome) in &outcomes {
         if !real {
-            assert_eq!(outcome.0, Some(0), "{t:?} mt={mt}: daemon exit");
             if let Some(theirs) = outcomes.get(&(*t, *mt, true)) {
                 assert_eq!(outcome, theirs, "{t:?} mt={mt}: ferrofuse vs libfuse 3.18");
             }
