@@ -472,12 +472,14 @@ fn setid_cases(dir: &Path, fifo: &Path) -> String {
 }
 
 /// The library's kill-suid/sgid duty (FUSE_HANDLE_KILLPRIV_V2, negotiated
-/// by passthrough=auto for filesystems that do not): setuid/setgid bits
-/// and capabilities end as on a native filesystem in every case (write,
+/// for filesystems that do not, in every mode): setuid/setgid bits and
+/// capabilities end as on a native filesystem in every case (write,
 /// truncate, O_TRUNC, chown, fallocate, copy_file_range, root's write,
 /// chmod while open for writing, setgid without group execute), and the
 /// kernel stops asking GETXATTR(security.capability) before every write.
-/// The control (`passthrough_killpriv=off`) shows the GETXATTR per write.
+/// Run over io-uring and /dev/fuse, with and without passthrough=auto; the
+/// controls (`killpriv=off`, and its passthrough_killpriv name) show the
+/// GETXATTR per write.
 #[test]
 fn setid_bits_clear_as_natively_and_writes_skip_getxattr() {
     let dir = scratch("passthrough-setid-native");
@@ -497,41 +499,64 @@ fn setid_bits_clear_as_natively_and_writes_skip_getxattr() {
     ];
     let ll_args: &[&str] = &["-d", "-o", "source=SRC,allow_other,xattr", "MNT"];
     let f = data(1 << 20, 5);
-    for (name, bin, args, killpriv) in [
-        ("setid-hp", &hp, hp_args, "on"),
-        ("setid-ll", &ll, ll_args, "on"),
-        ("setid-hp-off", &hp, hp_args, "off"),
+    const AUTO: (&str, &str) = ("FERROFUSE_PASSTHROUGH", "auto");
+    const DEV: (&str, &str) = ("FUSE_URING_ENABLE", "0");
+    for (name, bin, args, env, duty) in [
+        ("setid-hp-auto", &hp, hp_args, &[AUTO][..], true),
+        ("setid-ll-auto", &ll, ll_args, &[AUTO][..], true),
+        ("setid-hp-uring", &hp, hp_args, &[][..], true),
+        ("setid-ll-dev", &ll, ll_args, &[DEV][..], true),
+        (
+            "setid-hp-auto-off",
+            &hp,
+            hp_args,
+            &[AUTO, ("FERROFUSE_PASSTHROUGH_KILLPRIV", "off")][..],
+            false,
+        ),
+        (
+            "setid-hp-dev-off",
+            &hp,
+            hp_args,
+            &[DEV, ("FERROFUSE_KILLPRIV", "off")][..],
+            false,
+        ),
     ] {
-        let env = [
-            ("FERROFUSE_PASSTHROUGH", "auto"),
-            ("FERROFUSE_PASSTHROUGH_KILLPRIV", killpriv),
-        ];
-        let m = Mount::start(name, bin, args, &env, &[("f", &f)]);
+        let m = Mount::start(name, bin, args, env, &[("f", &f)]);
         let got = setid_cases(&m.mnt, m.src.parent().unwrap());
         // 256 writes of 4 KiB to one file: one GETXATTR, not one per write.
         let before = count_op(&m.log_text(), "GETXATTR");
         m.sh("dd if=/dev/zero of=MNT/f bs=4k count=256 conv=notrunc status=none");
         let getxattr = count_op(&m.log_text(), "GETXATTR") - before;
         let log = m.finish();
-        if killpriv == "off" {
+        if !duty {
             // Without the duty the kernel kills nothing late, but asks every time.
             assert!(getxattr >= 256, "{name}: {getxattr} GETXATTR:\n{log}");
+            assert!(
+                !log.contains("the library clears setuid/setgid"),
+                "{name}:\n{log}"
+            );
             continue;
         }
         assert_eq!(got, native, "{name}: not as on a native filesystem:\n{log}");
         assert!(
-            log.contains("the library clears setuid/setgid for the filesystem"),
+            log.contains("fuse: the library clears setuid/setgid for the filesystem"),
             "{name}:\n{log}"
         );
         assert!(
             getxattr <= 1,
             "{name}: {getxattr} GETXATTR for 256 writes:\n{log}"
         );
-        // Writable opens of setid files stayed with the daemon; the rest
-        // passed through.
-        assert!(
-            log.contains("not: the file is setuid/setgid and the open may write"),
-            "{name}:\n{log}"
-        );
+        if env.contains(&AUTO) {
+            // Writable opens of setid files stayed with the daemon; the
+            // rest passed through.
+            assert!(
+                log.contains("not: the file is setuid/setgid and the open may write"),
+                "{name}:\n{log}"
+            );
+        } else {
+            // The daemon saw the writes, over the transport asked for.
+            let ring = log.contains("cqe unique:");
+            assert_eq!(ring, !env.contains(&DEV), "{name}:\n{log}");
+        }
     }
 }

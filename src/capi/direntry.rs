@@ -94,7 +94,7 @@ pub unsafe extern "C" fn fuse_add_direntry_plus(
         // passthrough=auto learns the node's attributes here too.
         // SAFETY: `req` is the filesystem's request (or NULL).
         if let Some(r) = unsafe { crate::session::request::Req::active(req) } {
-            r.session().passthrough.reported(e.ino, &e.attr);
+            r.session().reported(e.ino, &e.attr);
         }
         dirent::add_direntry_plus(rec, name, e, off)
     })

@@ -97,7 +97,7 @@ pub unsafe extern "C" fn fuse_reply_entry(req: fuse_req_t, e: *const fuse_entry_
         return send_reply(r, -libc::ENOENT, &[]);
     }
     let arg = entry_out(e);
-    r.session().passthrough.reported(e.ino, &e.attr);
+    r.session().reported(e.ino, &e.attr);
     ok(r, &[&arg.as_bytes()[..entry_size(r)]])
 }
 
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn fuse_reply_create(
     let entry = entry_out(e);
     // SAFETY: fi is the filesystem's struct.
     let open = unsafe { open_out(r, fi) };
-    r.session().passthrough.reported(e.ino, &e.attr);
+    r.session().reported(e.ino, &e.attr);
     send_open(r, e.ino, &entry.as_bytes()[..entry_size(r)], open)
 }
 
@@ -155,7 +155,7 @@ pub unsafe extern "C" fn fuse_reply_attr(
     let Some(st) = (unsafe { attr.as_ref() }) else {
         return send_reply(r, -libc::EINVAL, &[]);
     };
-    r.session().passthrough.reported(r.nodeid, st);
+    r.session().reported(r.nodeid, st);
     let arg = fuse_attr_out {
         attr_valid: timeout_sec(attr_timeout),
         attr_valid_nsec: timeout_nsec(attr_timeout),
@@ -547,8 +547,14 @@ pub unsafe extern "C" fn fuse_reply_statx(
         )
     };
     // SAFETY: as above.
-    if let Some(id) = crate::passthrough::Ident::from_statx(unsafe { &*statx }) {
+    let sx = unsafe { &*statx };
+    if let Some(id) = crate::passthrough::Ident::from_statx(sx) {
         r.session().passthrough.reported_ident(r.nodeid, id);
+    }
+    let mode_gid = libc::STATX_TYPE | libc::STATX_MODE | libc::STATX_GID;
+    if sx.stx_mask & mode_gid == mode_gid {
+        let duty = &r.session().killpriv;
+        duty.reported(r.nodeid, u32::from(sx.stx_mode), sx.stx_gid);
     }
     ok(r, &[arg.as_bytes()])
 }

@@ -74,20 +74,9 @@ impl Ident {
     }
 
     /// The mode with the bits an unprivileged writer's write, truncate or
-    /// chown clears, if any are set (the kernel's
-    /// setattr_should_drop_suidgid): setuid always; setgid with group
-    /// execute, or without it when the writer is not in the file's group
-    /// (`in_group`; setgid alone marks mandatory locking).
+    /// chown clears (session::killpriv::killed_mode).
     pub fn killed_mode(&self, in_group: impl FnOnce(u32) -> bool) -> Option<u32> {
-        if !self.regular() {
-            return None;
-        }
-        let mut kill = self.mode & libc::S_ISUID;
-        if self.mode & libc::S_ISGID != 0 && (self.mode & libc::S_IXGRP != 0 || !in_group(self.gid))
-        {
-            kill |= libc::S_ISGID;
-        }
-        (kill != 0).then_some(self.mode & !kill)
+        crate::session::killpriv::killed_mode(self.mode, self.gid, in_group)
     }
 }
 
@@ -498,15 +487,6 @@ impl Auto {
 
     pub fn killpriv(&self) -> bool {
         self.killpriv.load(Ordering::Relaxed)
-    }
-
-    /// What the filesystem last reported for `nodeid`, while the library
-    /// holds the kill-suid/sgid duty.
-    pub fn killpriv_report(&self, nodeid: u64) -> Option<Ident> {
-        if !self.killpriv() {
-            return None;
-        }
-        self.st.lock().reported.get(&nodeid).copied()
     }
 
     /// Notes what the filesystem reported for `nodeid`.

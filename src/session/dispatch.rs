@@ -250,7 +250,7 @@ fn call(
         }
         res == 0
     };
-    let shim = se.passthrough.killpriv();
+    let shim = se.killpriv.held();
     match *op {
         Op::Init { arg } => {
             let max_read = se.mount_opts.lock().as_ref().map_or(0, |m| m.max_read);
@@ -270,6 +270,7 @@ fn call(
         Op::Forget { arg } => {
             // Before the filesystem may reuse the node id.
             se.passthrough.forget(se.fd.load(Ordering::Relaxed), ino);
+            se.killpriv.forget(ino);
             call_or!(forget, reply::end_request(req), |f| f(r, ino, arg.nlookup))
         }
         Op::BatchForget { arg, ref forgets } => {
@@ -278,6 +279,9 @@ fn call(
                     se.passthrough
                         .forget(se.fd.load(Ordering::Relaxed), o.nodeid);
                 }
+            }
+            for o in forgets.iter() {
+                se.killpriv.forget(o.nodeid);
             }
             if let Some(f) = ops.forget_multi {
                 let owned: Vec<fuse_forget_data> = forgets

@@ -198,6 +198,7 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     }
     // SAFETY: as above.
     let conn = unsafe { &mut *conn_ptr };
+    take_killpriv(se, conn, debug);
     if se.opts.passthrough_auto {
         start_auto_passthrough(se, conn, debug);
     }
@@ -289,7 +290,7 @@ pub fn do_init(se: &Session, req: &Req, arg: &fuse_init_in, max_read: u32) {
     if conn.proto_minor >= 23 {
         outarg.time_gran = conn.time_gran;
     }
-    if se.passthrough.killpriv() {
+    if se.killpriv.held() {
         // Ours, not the filesystem's: its want_ext stays as it set it.
         outargflags |= FUSE_HANDLE_KILLPRIV_V2;
     }
@@ -346,6 +347,25 @@ fn kernel_max_pages() -> u32 {
         .unwrap_or(256)
 }
 
+/// Takes the kill-suid/sgid duty (killpriv.rs) for a filesystem that asks
+/// for neither KILLPRIV flag, when the kernel offers FUSE_HANDLE_KILLPRIV_V2:
+/// the kernel then stops asking GETXATTR(security.capability) before every
+/// write.
+fn take_killpriv(se: &Session, conn: &super::fuse_conn_info, debug: bool) {
+    let fs_kills = FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_HANDLE_KILLPRIV_V2;
+    if se.opts.killpriv
+        && conn.capable_ext & FUSE_CAP_HANDLE_KILLPRIV_V2 != 0
+        && conn.want_ext & fs_kills == 0
+    {
+        se.killpriv.start();
+        if debug {
+            crate::log_debug!(
+                "fuse: the library clears setuid/setgid for the filesystem (FUSE_HANDLE_KILLPRIV_V2)\n"
+            );
+        }
+    }
+}
+
 /// passthrough=auto: asks the kernel for passthrough on the filesystem's
 /// behalf. (A filesystem may want FUSE_CAP_PASSTHROUGH and never use it, as
 /// passthrough_hp --nopassthrough; auto steps aside once it registers a
@@ -366,17 +386,8 @@ fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug:
     }
     conn.want = conn.want_ext as u32;
     se.passthrough.start();
-    let fs_kills = FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_HANDLE_KILLPRIV_V2;
-    if se.opts.passthrough_killpriv
-        && conn.capable_ext & FUSE_CAP_HANDLE_KILLPRIV_V2 != 0
-        && conn.want_ext & fs_kills == 0
-    {
+    if se.killpriv.held() {
         se.passthrough.start_killpriv();
-        if debug {
-            crate::log_debug!(
-                "fuse: passthrough=auto: the library clears setuid/setgid for the filesystem (FUSE_HANDLE_KILLPRIV_V2)\n"
-            );
-        }
     }
 }
 

@@ -77,6 +77,8 @@ pub struct Session {
     /// `-o passthrough=auto`: backing files for opens the filesystem only
     /// forwards.
     pub passthrough: crate::passthrough::Auto,
+    /// The kill-suid/sgid duty, when the library took it on (killpriv.rs).
+    pub killpriv: killpriv::Duty,
 }
 
 /// The system's page size.
@@ -137,6 +139,7 @@ impl Session {
             uring_loop: Mutex::new(None),
             uring: Mutex::new(None),
             passthrough: Default::default(),
+            killpriv: Default::default(),
         })
     }
 
@@ -170,6 +173,14 @@ impl Session {
     }
 
     /// A copy of the negotiated connection info.
+    /// The filesystem reported `st` for `nodeid` (an entry, attr, create or
+    /// readdirplus reply): passthrough=auto and the kill-suid/sgid duty
+    /// decide from it.
+    pub fn reported(&self, nodeid: u64, st: &libc::stat) {
+        self.passthrough.reported(nodeid, st);
+        self.killpriv.reported(nodeid, st.st_mode, st.st_gid);
+    }
+
     pub fn conn(&self) -> fuse_conn_info {
         // SAFETY: after INIT nobody writes it; during INIT only the thread
         // processing INIT does, which is also the only reader then.

@@ -21,12 +21,12 @@ pub struct SessionOpts {
     /// kernel passthrough (ferrofuse's own; off by default, and
     /// `-o passthrough=off` turns it off again).
     pub passthrough_auto: bool,
-    /// With passthrough=auto: negotiate FUSE_HANDLE_KILLPRIV_V2 for a
-    /// filesystem that does not, and do its kill-suid/sgid duty (on by
-    /// default; `-o passthrough_killpriv=off` /
-    /// `FERROFUSE_PASSTHROUGH_KILLPRIV=off` keep the kernel asking
-    /// GETXATTR before every write instead).
-    pub passthrough_killpriv: bool,
+    /// Negotiate FUSE_HANDLE_KILLPRIV_V2 for a filesystem that asks for no
+    /// KILLPRIV flag, and do its kill-suid/sgid duty (on by default;
+    /// `-o killpriv=off` / `FERROFUSE_KILLPRIV=off` keep the kernel asking
+    /// GETXATTR before every write instead; the `passthrough_killpriv`
+    /// names of the passthrough=auto days mean the same).
+    pub killpriv: bool,
 }
 
 /// libfuse's SESSION_DEF_URING_Q_DEPTH.
@@ -37,7 +37,7 @@ const DENY_OTHERS: u64 = 1;
 const URING_ENABLE: u64 = 2;
 const URING_Q_DEPTH: u64 = 3;
 const PASSTHROUGH_AUTO: u64 = 4;
-const PASSTHROUGH_KILLPRIV: u64 = 5;
+const KILLPRIV: u64 = 5;
 
 const TEMPLATES: &[Template<'static>] = &[
     Template::new(b"debug", DEBUG, 1),
@@ -49,8 +49,10 @@ const TEMPLATES: &[Template<'static>] = &[
     Template::new(b"io_uring_q_depth=%u", URING_Q_DEPTH, -1),
     Template::new(b"passthrough=auto", PASSTHROUGH_AUTO, 1),
     Template::new(b"passthrough=off", PASSTHROUGH_AUTO, 0),
-    Template::new(b"passthrough_killpriv=on", PASSTHROUGH_KILLPRIV, 1),
-    Template::new(b"passthrough_killpriv=off", PASSTHROUGH_KILLPRIV, 0),
+    Template::new(b"killpriv=on", KILLPRIV, 1),
+    Template::new(b"killpriv=off", KILLPRIV, 0),
+    Template::new(b"passthrough_killpriv=on", KILLPRIV, 1),
+    Template::new(b"passthrough_killpriv=off", KILLPRIV, 0),
 ];
 
 impl SessionOpts {
@@ -78,8 +80,9 @@ impl SessionOpts {
             uring_q_depth: atoi("FUSE_URING_QUEUE_DEPTH").map_or(DEF_URING_Q_DEPTH, |v| v as u32),
             passthrough_auto: std::env::var_os("FERROFUSE_PASSTHROUGH")
                 .is_some_and(|v| v == "auto"),
-            passthrough_killpriv: std::env::var_os("FERROFUSE_PASSTHROUGH_KILLPRIV")
-                .is_none_or(|v| v != "off"),
+            killpriv: ["FERROFUSE_KILLPRIV", "FERROFUSE_PASSTHROUGH_KILLPRIV"]
+                .iter()
+                .all(|name| std::env::var_os(name).is_none_or(|v| v != "off")),
         }
     }
 
@@ -115,7 +118,7 @@ impl<S: ArgSink> OptHost for Host<'_, S> {
             URING_ENABLE => self.opts.uring_enable = on,
             URING_Q_DEPTH => self.opts.uring_q_depth = value as u32,
             PASSTHROUGH_AUTO => self.opts.passthrough_auto = on,
-            PASSTHROUGH_KILLPRIV => self.opts.passthrough_killpriv = on,
+            KILLPRIV => self.opts.killpriv = on,
             _ => {}
         }
     }
@@ -183,10 +186,22 @@ mod tests {
         .unwrap();
         assert!(!o.passthrough_auto);
         assert_eq!(out, v(&["prog", "-o", "passthrough=x"]));
-        let mut out: Vec<Vec<u8>> = Vec::new();
-        o.passthrough_killpriv = true;
-        o.parse(&v(&["prog", "-o", "passthrough_killpriv=off"]), &mut out)
-            .unwrap();
-        assert!(!o.passthrough_killpriv);
+    }
+
+    #[test]
+    fn killpriv_off_under_either_name() {
+        for arg in ["killpriv=off", "passthrough_killpriv=off"] {
+            let mut o = SessionOpts {
+                killpriv: true,
+                ..Default::default()
+            };
+            let mut out: Vec<Vec<u8>> = Vec::new();
+            o.parse(&v(&["prog", "-o", arg]), &mut out).unwrap();
+            assert!(!o.killpriv, "{arg}");
+            assert_eq!(out, v(&["prog"]), "{arg}");
+            o.parse(&v(&["prog", "-o", "killpriv=on"]), &mut out)
+                .unwrap();
+            assert!(o.killpriv, "{arg}");
+        }
     }
 }
