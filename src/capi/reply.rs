@@ -106,9 +106,10 @@ pub unsafe extern "C" fn fuse_reply_entry(req: fuse_req_t, e: *const fuse_entry_
 fn send_open(r: &Req, nodeid: u64, head: &[u8], mut open: fuse_open_out) -> c_int {
     let se = r.session();
     let dev = se.fd.load(std::sync::atomic::Ordering::Relaxed);
+    let killpriv = se.killpriv.held();
     let counted = se
         .passthrough
-        .open(dev, se.debug(), nodeid, r.open_flags, &mut open);
+        .open(dev, se.debug(), nodeid, r.open_flags, killpriv, &mut open);
     let res = if head.is_empty() {
         ok(r, &[open.as_bytes()])
     } else {

@@ -245,7 +245,7 @@ pub fn plan(
 }
 
 /// [`plan`], with the setid rule of the library's kill-priv duty (see
-/// [`Auto::start_killpriv`]): an open that may write a setuid/setgid file
+/// [`Auto::open`]): an open that may write a setuid/setgid file
 /// stays with the filesystem, whose WRITEs carry the kernel's
 /// kill-suid/sgid flag; passthrough writes would carry none.
 pub fn plan_guarded(
@@ -332,8 +332,6 @@ pub struct Auto {
     tracking: AtomicBool,
     /// New backing files may be registered (cleared on the kernel's refusal).
     on: AtomicBool,
-    /// The library negotiated FUSE_HANDLE_KILLPRIV_V2 for the filesystem.
-    killpriv: AtomicBool,
     st: Mutex<State>,
     opens: AtomicU64,
     passed: AtomicU64,
@@ -474,21 +472,6 @@ impl Auto {
         self.tracking.load(Ordering::Relaxed)
     }
 
-    /// Called at INIT when the library negotiated FUSE_HANDLE_KILLPRIV_V2
-    /// for a filesystem that knows nothing of it. The kernel then stops
-    /// asking GETXATTR(security.capability) before every write (it may
-    /// cache "nothing to kill" per inode) and leaves clearing setuid/setgid
-    /// to the server; the library does that for the filesystem
-    /// (session::killpriv), keeps writable opens of setuid/setgid files
-    /// off passthrough, and registers backing files without CAP_FSETID.
-    pub fn start_killpriv(&self) {
-        self.killpriv.store(true, Ordering::SeqCst);
-    }
-
-    pub fn killpriv(&self) -> bool {
-        self.killpriv.load(Ordering::Relaxed)
-    }
-
     /// Notes what the filesystem reported for `nodeid`.
     pub fn reported(&self, nodeid: u64, st: &libc::stat) {
         if self.tracking() {
@@ -519,13 +502,19 @@ impl Auto {
 
     /// Decides an OPEN/CREATE reply for `nodeid` and adjusts `arg`; the
     /// open is counted before the reply goes out (a concurrent release must
-    /// not close a backing id this reply names).
+    /// not close a backing id this reply names). `killpriv`: the library
+    /// holds the filesystem's kill-suid/sgid duty (session::killpriv), so
+    /// the kernel asks no GETXATTR before writes and leaves clearing
+    /// setuid/setgid to the server: writable opens of setuid/setgid files
+    /// stay with the filesystem, and backing files are registered without
+    /// CAP_FSETID.
     pub fn open(
         &self,
         dev: i32,
         debug: bool,
         nodeid: u64,
         open_flags: i32,
+        killpriv: bool,
         arg: &mut fuse_open_out,
     ) -> Option<Counted> {
         if !self.tracking() || arg.open_flags & FOPEN_PASSTHROUGH != 0 {
@@ -535,7 +524,6 @@ impl Auto {
         let mut st = self.st.lock();
         let reported = st.reported.get(&nodeid).copied();
         let view = st.nodes.get(&nodeid).map(|n| n.view).unwrap_or_default();
-        let killpriv = self.killpriv();
         let mut plan = plan_guarded(
             open_flags,
             arg.open_flags,

@@ -274,13 +274,9 @@ fn call(
             call_or!(forget, reply::end_request(req), |f| f(r, ino, arg.nlookup))
         }
         Op::BatchForget { arg, ref forgets } => {
-            if se.passthrough.tracking() {
-                for o in forgets.iter() {
-                    se.passthrough
-                        .forget(se.fd.load(Ordering::Relaxed), o.nodeid);
-                }
-            }
             for o in forgets.iter() {
+                se.passthrough
+                    .forget(se.fd.load(Ordering::Relaxed), o.nodeid);
                 se.killpriv.forget(o.nodeid);
             }
             if let Some(f) = ops.forget_multi {

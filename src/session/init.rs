@@ -386,9 +386,6 @@ fn start_auto_passthrough(se: &Session, conn: &mut super::fuse_conn_info, debug:
     }
     conn.want = conn.want_ext as u32;
     se.passthrough.start();
-    if se.killpriv.held() {
-        se.passthrough.start_killpriv();
-    }
 }
 
 /// Builds the rings for io-uring, when the kernel offers it, the session

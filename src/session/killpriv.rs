@@ -19,7 +19,7 @@
 //! context (the same request the kernel used to send), decided from the
 //! mode the filesystem last reported for the node. Security capabilities
 //! are still removed by the kernel itself (REMOVEXATTR). Passthrough
-//! writes reach no server; see passthrough::Auto::start_killpriv.
+//! writes reach no server; see passthrough::Auto::open.
 
 use super::request::Internal;
 use super::Session;
