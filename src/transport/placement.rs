@@ -66,9 +66,17 @@ impl Placement {
 
     /// Records a wake-up that brought `got` requests, `ahead` of them
     /// readahead; `spare` tells, once per window with readahead, whether
-    /// fewer applications read ahead than there are CPUs. Some(away) when
-    /// the thread should move.
-    pub fn record(&mut self, got: u32, ahead: u32, spare: impl FnOnce() -> bool) -> Option<bool> {
+    /// fewer applications read ahead than there are CPUs; `idle`, once per
+    /// window that would send the thread away, whether some CPU runs no
+    /// application (without one, moving only trades CPUs with another
+    /// application's ring thread). Some(away) when the thread should move.
+    pub fn record(
+        &mut self,
+        got: u32,
+        ahead: u32,
+        spare: impl FnOnce() -> bool,
+        idle: impl FnOnce() -> bool,
+    ) -> Option<bool> {
         self.sum = self.sum.saturating_add(got);
         self.ahead = self.ahead.saturating_add(ahead);
         self.wakes += 1;
@@ -88,7 +96,7 @@ impl Placement {
             per_wake >= Self::HOME_BELOW
         } else {
             per_wake >= Self::AWAY_AT
-        };
+        } && idle();
         if away == self.away {
             return None;
         }
@@ -124,6 +132,14 @@ pub fn recent_readers(stamps: impl Iterator<Item = u64>, now: u32, recent_ms: u3
         }
     }
     pids.len() as u32 + unknown
+}
+
+/// How many of `stamps` (ms, 0 for never) lie at most `recent_ms` before
+/// `now`.
+pub fn recent_stamps(stamps: impl Iterator<Item = u32>, now: u32, recent_ms: u32) -> u32 {
+    stamps
+        .filter(|&at| at != 0 && now.wrapping_sub(at) <= recent_ms)
+        .count() as u32
 }
 
 /// CPUs online now (at least 1).
@@ -384,7 +400,7 @@ mod tests {
         let window = |p: &mut Placement, got: u32| {
             let mut out = None;
             for _ in 0..Placement::WINDOW {
-                if let Some(a) = p.record(got, 0, || panic!("no readahead")) {
+                if let Some(a) = p.record(got, 0, || panic!("no readahead"), || true) {
                     assert!(out.is_none(), "one decision per window");
                     out = Some(a);
                 }
@@ -402,7 +418,10 @@ mod tests {
         assert_eq!(window(&mut p, 1), None);
         // An average, not single wake-ups: a burst alone does not move it.
         for i in 0..Placement::WINDOW {
-            assert_eq!(p.record(if i == 0 { 64 } else { 1 }, 0, || false), None);
+            assert_eq!(
+                p.record(if i == 0 { 64 } else { 1 }, 0, || false, || true),
+                None
+            );
         }
     }
 
@@ -411,7 +430,7 @@ mod tests {
         let window = |p: &mut Placement, spare: bool| {
             let mut out = None;
             for _ in 0..Placement::WINDOW {
-                if let Some(a) = p.record(1, 1, || spare) {
+                if let Some(a) = p.record(1, 1, || spare, || true) {
                     out = Some(a);
                 }
             }
@@ -427,8 +446,49 @@ mod tests {
         // Not asked about spare CPUs without readahead.
         let mut p = Placement::default();
         for _ in 0..Placement::WINDOW {
-            assert_eq!(p.record(1, 0, || panic!("asked")), None);
+            assert_eq!(p.record(1, 0, || panic!("asked"), || true), None);
         }
+    }
+
+    #[test]
+    fn the_thread_moves_only_to_a_cpu_no_application_runs_on() {
+        let window = |p: &mut Placement, got: u32, idle: bool| {
+            let mut out = None;
+            for _ in 0..Placement::WINDOW {
+                if let Some(a) = p.record(got, 0, || panic!("no readahead"), || idle) {
+                    out = Some(a);
+                }
+            }
+            out
+        };
+        let mut p = Placement::default();
+        // Several requests per wake-up, but every CPU runs an application
+        // (two of them, each on its CPU): stay home.
+        assert_eq!(window(&mut p, 4, false), None);
+        assert!(!p.away);
+        // One of them gone: away.
+        assert_eq!(window(&mut p, 4, true), Some(true));
+        // It comes back (or another starts): home again, although the
+        // requests per wake-up would keep the thread away.
+        assert_eq!(window(&mut p, 4, false), Some(false));
+        // Not asked while the requests alone keep the thread home.
+        assert_eq!(
+            (0..Placement::WINDOW)
+                .map(|_| p.record(1, 0, || false, || panic!("asked")))
+                .find(Option::is_some),
+            None
+        );
+    }
+
+    #[test]
+    fn busy_queues_are_the_recent_stamps() {
+        let count = |v: &[u32], now| recent_stamps(v.iter().copied(), now, 20);
+        assert_eq!(count(&[990, 1000], 1000), 2);
+        assert_eq!(count(&[979, 1000], 1000), 1);
+        // Never stamped.
+        assert_eq!(count(&[0, 0], 10), 0);
+        // Across the clock's wrap.
+        assert_eq!(count(&[u32::MAX - 5, 3], 3), 2);
     }
 
     #[test]

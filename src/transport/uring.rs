@@ -32,8 +32,8 @@
 
 use super::mem::{self, Region};
 use super::placement::{
-    adaptive_affinity, online_cpus, reader_stamp, recent_readers, yield_refused, Placement, Stop,
-    Yield,
+    adaptive_affinity, online_cpus, reader_stamp, recent_readers, recent_stamps, yield_refused,
+    Placement, Stop, Yield,
 };
 use super::EventFd;
 use crate::kernel::*;
@@ -122,6 +122,10 @@ pub struct Ring {
     /// The last application whose readahead came over this ring, and when
     /// (pid << 32 | ms since the pool's start), for [`Pool::spare_cpu`].
     reader: AtomicU64,
+    /// When (ms since the pool's start, at least 1; 0: never) this ring
+    /// last received a request that counts for placement: its queue's CPU
+    /// runs an application, for [`Pool::idle_cpu`].
+    active: AtomicU32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -272,6 +276,7 @@ impl Pool {
                 yield_stops: AtomicU32::new(0),
                 yield_crowded: AtomicU32::new(0),
                 reader: AtomicU64::new(0),
+                active: AtomicU32::new(0),
             });
         }
         let rings = rings.into_boxed_slice();
@@ -482,6 +487,19 @@ impl Pool {
         const RECENT_MS: u32 = 100;
         let stamps = self.rings.iter().map(|r| r.reader.load(Ordering::Relaxed));
         recent_readers(stamps, self.now_ms(), RECENT_MS) < self.online
+    }
+
+    /// Whether some online CPU runs no application of this filesystem:
+    /// fewer rings than CPUs online received requests lately (each queue
+    /// gets the requests made on its CPU). A thread that leaves its CPU
+    /// for one that runs another application only trades places with that
+    /// application's ring thread, and every commit then wakes across CPUs.
+    fn idle_cpu(&self) -> bool {
+        // Short: after the scheduler moves an application, the CPU it
+        // left counts as busy this long.
+        const RECENT_MS: u32 = 20;
+        let stamps = self.rings.iter().map(|r| r.active.load(Ordering::Relaxed));
+        recent_stamps(stamps, self.now_ms(), RECENT_MS) < self.online
     }
 
     /// Pins ring thread `r` to its queue's CPU, or (`away`) to every other
@@ -945,7 +963,10 @@ impl Worker {
                 self.cqes = cqes;
             }
             if let (true, Some(p)) = (got > 0, self.placement.as_mut()) {
-                if let Some(away) = p.record(got, ahead, || pool.spare_cpu()) {
+                pool.rings[self.ring]
+                    .active
+                    .store(pool.now_ms().max(1), Ordering::Relaxed);
+                if let Some(away) = p.record(got, ahead, || pool.spare_cpu(), || pool.idle_cpu()) {
                     pool.pin(self.ring, away);
                     if away {
                         pool.rings[self.ring].moves.fetch_add(1, Ordering::Relaxed);
