@@ -743,11 +743,19 @@ fn killed_daemon_on_each_transport() {
     }
 }
 
+/// Keeps the fusectl abort test and the unmount-under-load test apart.
+/// Run side by side, the unmount test's daemon sometimes (3 of 25 runs)
+/// read ECONNABORTED after its unmount, which the kernel returns only for
+/// a connection aborted through fusectl; alone it never did (0 of 20).
+/// Which write reaches the other connection is not known yet.
+static ABORT_SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// `umount -l` and `fusermount3 -u` while readers and writers run, on
 /// both transports (passthrough_ll): the daemon exits 0, every helper ends
 /// by itself, nothing stays mounted.
 #[test]
 fn unmount_under_load_on_each_transport() {
+    let _serial = ABORT_SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for t in transports() {
         for lazy in [true, false] {
             let name = if lazy { "umount-l" } else { "fusermount-u" };
@@ -1215,6 +1223,7 @@ impl Drop for PlainUnmount {
 #[test]
 fn abort_frees_a_request_never_answered() {
     use std::os::unix::fs::MetadataExt;
+    let _serial = ABORT_SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // fault_fs_ll, linked against ferrofuse, needs libfuse3.so.3; libfuse
     // 3.18's library is libfuse3.so.4 with the same symbol versions.
     let real_lib = scratch("abort-real-lib");
