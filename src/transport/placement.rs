@@ -122,7 +122,8 @@ pub fn recent_readers(stamps: impl Iterator<Item = u64>, now: u32, recent_ms: u3
     let mut unknown = 0;
     for v in stamps {
         let (pid, at) = ((v >> 32) as u32, v as u32);
-        if v == 0 || now.wrapping_sub(at) > recent_ms {
+        // (A stamp's ms are never 0: 0 is no reader.)
+        if !is_recent(at, now, recent_ms) {
             continue;
         }
         if pid == 0 {
@@ -137,9 +138,13 @@ pub fn recent_readers(stamps: impl Iterator<Item = u64>, now: u32, recent_ms: u3
 /// How many of `stamps` (ms, 0 for never) lie at most `recent_ms` before
 /// `now`.
 pub fn recent_stamps(stamps: impl Iterator<Item = u32>, now: u32, recent_ms: u32) -> u32 {
-    stamps
-        .filter(|&at| at != 0 && now.wrapping_sub(at) <= recent_ms)
-        .count() as u32
+    stamps.filter(|&at| is_recent(at, now, recent_ms)).count() as u32
+}
+
+/// Whether `at` (ms, 0 for never) lies at most `recent_ms` before `now`
+/// (the clock may have wrapped between them).
+fn is_recent(at: u32, now: u32, recent_ms: u32) -> bool {
+    at != 0 && now.wrapping_sub(at) <= recent_ms
 }
 
 /// CPUs online now (at least 1).
